@@ -1,0 +1,42 @@
+# plantwarden: every set-up step lives here, so a fresh machine needs only `make demo` or `make test`.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+DATA   ?= data
+
+.PHONY: demo test lint typecheck bench venv dev-deps system-deps clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip
+	$(PIP) install -q -e .
+	touch $@
+
+$(VENV)/.dev-installed: $(VENV)/.installed pyproject.toml
+	$(PIP) install -q -e '.[dev]'
+	touch $@
+
+venv: $(VENV)/.installed
+
+dev-deps: $(VENV)/.dev-installed system-deps
+
+# Debian tools the tests use as oracles (tshark) and for captures (tcpdump).
+system-deps:
+	@bash scripts/system-deps.sh
+
+demo: $(VENV)/.installed
+	$(VENV)/bin/plantwarden demo --data $(DATA)
+
+lint: $(VENV)/.dev-installed
+	$(VENV)/bin/ruff check plantwarden tests scripts
+	$(VENV)/bin/mypy
+
+test: dev-deps lint
+	$(VENV)/bin/pytest -q -n 2 --dist loadfile
+
+bench: dev-deps
+	$(PY) scripts/bench.py --out docs/benchmarks.md
+
+clean:
+	rm -rf $(VENV) $(DATA) .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,1 @@
+"""Sans-IO industrial protocol decoders, one subpackage per protocol. See ``base.Decoder``."""

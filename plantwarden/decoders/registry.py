@@ -1,0 +1,19 @@
+"""The explicit list of decoders the sensor knows. Adding a protocol is one line here."""
+
+from __future__ import annotations
+
+from plantwarden.decoders.base import Decoder
+from plantwarden.decoders.modbus import ModbusDecoder
+from plantwarden.decoders.s7comm import S7commDecoder
+
+DECODERS: tuple[type[Decoder], ...] = (
+    ModbusDecoder,
+    S7commDecoder,
+)
+
+
+def by_name(name: str) -> type[Decoder]:
+    for d in DECODERS:
+        if d.name == name:
+            return d
+    raise KeyError(name)

@@ -1,0 +1,1 @@
+"""S7comm decoder."""

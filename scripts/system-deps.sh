@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the Debian packages the test suite needs: tshark (Wireshark's dissectors are the decoding
+# oracle) and tcpdump (captures of real protocol stacks). Needs root, as on the dev machines and CI.
+set -euo pipefail
+missing=()
+command -v tshark >/dev/null 2>&1 || missing+=(tshark)
+command -v tcpdump >/dev/null 2>&1 || missing+=(tcpdump)
+[ ${#missing[@]} -eq 0 ] && exit 0
+if [ "$(id -u)" != 0 ]; then
+  echo "system-deps: please install ${missing[*]} (Debian packages); tests that need them will skip" >&2
+  exit 0
+fi
+export DEBIAN_FRONTEND=noninteractive
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
