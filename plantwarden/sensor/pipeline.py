@@ -1,0 +1,388 @@
+"""The sensor: capture records -> flows -> reassembled streams -> decoders -> events for the sinks.
+
+The sensor is passive: it reads capture files and never transmits. Everything it finds odd is a
+named weird, counted in ``stats`` and logged as an event; nothing the input contains makes it raise.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
+from typing import Protocol
+
+from plantwarden.core.events import Event, weird
+from plantwarden.core.flow import Flow
+from plantwarden.decoders.base import Decoder
+from plantwarden.decoders.registry import DECODERS
+from plantwarden.sensor.packet import Segment, dissect
+from plantwarden.sensor.readers import ProgressCallback, read_capture
+from plantwarden.sensor.reassembly import Half, Piece, seq_diff
+
+Batch = list[tuple[Flow | None, Event]]
+
+SYN, FIN, RST, ACK = 0x02, 0x01, 0x04, 0x10
+
+#: marks, inside a batch, the end of the flow it is paired with (not an event of the log)
+FLOW_END = Event("flow_end", 0.0, 0, None, {})
+
+
+class Sink(Protocol):
+    def on_event(self, capture: str, flow: Flow | None, ev: Event) -> None: ...
+
+    def on_flow_end(self, capture: str, flow: Flow) -> None: ...
+
+
+class _TcpState:
+    __slots__ = ("orig", "resp", "closing", "probes")
+
+    def __init__(self, max_pending: int) -> None:
+        self.orig = Half(max_pending)
+        self.resp = Half(max_pending)
+        self.closing = False
+        self.probes = 0
+
+
+class Limits:
+    """Memory and time bounds of the sensor (see docs/sensor.md)."""
+
+    def __init__(self, max_pending_per_direction: int = 256 * 1024, tcp_idle_timeout: float = 300.0,
+                 udp_idle_timeout: float = 60.0, closed_linger: float = 5.0, max_flows: int = 200_000,
+                 sweep_interval: float = 10.0) -> None:
+        self.max_pending_per_direction = max_pending_per_direction
+        self.tcp_idle_timeout = tcp_idle_timeout
+        self.udp_idle_timeout = udp_idle_timeout
+        self.closed_linger = closed_linger
+        self.max_flows = max_flows
+        self.sweep_interval = sweep_interval
+
+
+class Sensor:
+    """Decodes capture files; hands each event and each finished flow to the sinks."""
+
+    def __init__(self, sinks: Iterable[Sink] = (), decoders: Iterable[type[Decoder]] = DECODERS,
+                 limits: Limits | None = None) -> None:
+        self.sinks = list(sinks)
+        self.decoders = tuple(decoders)
+        self.limits = limits or Limits()
+        self.tcp_ports: dict[int, type[Decoder]] = {}
+        self.udp_ports: dict[int, type[Decoder]] = {}
+        for d in self.decoders:
+            table = self.tcp_ports if d.transport == "tcp" else self.udp_ports
+            for p in d.default_ports:
+                table.setdefault(p, d)
+        self.stats: Counter[str] = Counter()
+        self._uid = 0
+
+    # -- public API -------------------------------------------------------------------------------
+
+    def process_file(self, path: str | os.PathLike[str], progress: ProgressCallback | None = None,
+                     name: str | None = None) -> Counter[str]:
+        """Decode one capture, feeding the sinks. Returns this file's counters (also added to stats)."""
+        capture = name if name is not None else os.fspath(path)
+        before = self.stats.copy()
+        for batch in self.iter_batches(path, progress):
+            for flow, ev in batch:
+                if ev is FLOW_END:
+                    assert flow is not None
+                    for s in self.sinks:
+                        s.on_flow_end(capture, flow)
+                else:
+                    for s in self.sinks:
+                        s.on_event(capture, flow, ev)
+        return self.stats - before
+
+    def iter_batches(self, path: str | os.PathLike[str],
+                     progress: ProgressCallback | None = None) -> Iterator[Batch]:
+        """Decode one capture and yield its events in batches, in order.
+
+        A batch item whose event is ``FLOW_END`` marks the end of that flow (after its last event).
+        """
+        capture = os.fspath(path)
+        flows: dict[tuple[str, str, int, int, int], Flow] = {}
+        out: Batch = []
+        stats = self.stats
+        stats["captures"] += 1
+        frame = 0
+        ts = 0.0
+
+        def on_reader_weird(name: str, fr: int, detail: str) -> None:
+            stats["weird." + name] += 1
+            out.append((None, weird(name, ts, fr, None, detail)))
+
+        next_sweep = None
+        odd_links: set[int] = set()
+        with open(path, "rb") as f:
+            for ts, linktype, data, orig_len in read_capture(f, on_reader_weird, progress):
+                frame += 1
+                seg = dissect(linktype, data, orig_len)
+                if seg.__class__ is not Segment:
+                    if seg is None:
+                        stats["non_ip"] += 1
+                    elif seg == "unsupported_link_type":
+                        stats["unsupported_link_type"] += 1
+                        if linktype not in odd_links:  # one weird per link type and capture
+                            odd_links.add(linktype)
+                            self._weird(out, "unsupported_link_type", ts, frame, f"link type {linktype}")
+                    else:
+                        self._weird(out, str(seg), ts, frame)
+                    if len(out) > 2048:
+                        yield out
+                        out = []
+                    continue
+                assert isinstance(seg, Segment)
+                if orig_len > len(data):
+                    self._weird(out, "truncated_frame", ts, frame,
+                                f"captured {len(data)} of {orig_len} bytes (snap length)")
+                if seg.fragment:
+                    stats["ip_fragments"] += 1
+                    if seg.sport == 0 and seg.dport == 0:
+                        continue
+                proto = seg.transport
+                if proto == 6:
+                    self._tcp(flows, seg, ts, frame, capture, out)
+                elif proto == 17:
+                    self._udp(flows, seg, ts, frame, capture, out)
+                else:
+                    stats["other_transport"] += 1
+                if next_sweep is None:
+                    next_sweep = ts + self.limits.sweep_interval
+                elif ts >= next_sweep or len(flows) > 2 * self.limits.max_flows:
+                    self._sweep(flows, ts, frame, capture, out)
+                    next_sweep = ts + self.limits.sweep_interval
+                if len(out) > 2048:
+                    yield out
+                    out = []
+            stats["packets"] += frame
+        for flow in list({id(f): f for f in flows.values()}.values()):
+            self._end_flow(flow, ts, frame, capture, out)
+        flows.clear()
+        yield out
+
+    # -- internals --------------------------------------------------------------------------------
+
+    def _weird(self, out: Batch, name: str, ts: float, frame: int, detail: str = "",
+               flow: Flow | None = None, is_orig: bool | None = None) -> None:
+        self.stats["weird." + name] += 1
+        out.append((flow, weird(name, ts, frame, is_orig, detail)))
+
+    def _new_flow(self, flows: dict[tuple[str, str, int, int, int], Flow], seg: Segment, sender_is_orig: bool,
+                  transport: str, ts: float, frame: int) -> Flow:
+        self._uid += 1
+        if sender_is_orig:
+            flow = Flow(transport, seg.src, seg.sport, seg.dst, seg.dport, ts, frame, self._uid)
+            flow.orig_mac, flow.resp_mac = seg.src_mac, seg.dst_mac
+        else:
+            flow = Flow(transport, seg.dst, seg.dport, seg.src, seg.sport, ts, frame, self._uid)
+            flow.orig_mac, flow.resp_mac = seg.dst_mac, seg.src_mac
+        flow.vlan = seg.vlan
+        p = 6 if transport == "tcp" else 17
+        flows[(flow.orig_addr, flow.resp_addr, flow.orig_port, flow.resp_port, p)] = flow
+        flows[(flow.resp_addr, flow.orig_addr, flow.resp_port, flow.orig_port, p)] = flow
+        self.stats["flows." + transport] += 1
+        ports = self.tcp_ports if transport == "tcp" else self.udp_ports
+        cls = ports.get(flow.resp_port) or ports.get(flow.orig_port)
+        if cls is not None:
+            flow.decoder = cls()
+            flow.proto = cls.name
+        return flow
+
+    def _server_side(self, sport: int, dport: int, ports: dict[int, type[Decoder]]) -> bool:
+        """For a flow first seen mid-way: is the sender the server?"""
+        if sport in ports and dport not in ports:
+            return True
+        if dport in ports:
+            return False
+        return sport < 1024 <= dport
+
+    def _tcp(self, flows: dict[tuple[str, str, int, int, int], Flow], seg: Segment, ts: float, frame: int,
+             capture: str, out: Batch) -> None:
+        flags = seg.flags
+        flow = flows.get((seg.src, seg.dst, seg.sport, seg.dport, 6))
+        if flow is not None and flags & SYN and not flags & ACK and flow.state.closing:
+            self._end_flow(flow, ts, frame, capture, out)  # port reuse: a new connection
+            flow = None
+        if flow is None:
+            if flags & SYN:
+                sender_is_orig = not flags & ACK
+            else:
+                sender_is_orig = not self._server_side(seg.sport, seg.dport, self.tcp_ports)
+            flow = self._new_flow(flows, seg, sender_is_orig, "tcp", ts, frame)
+            flow.state = _TcpState(self.limits.max_pending_per_direction)
+        is_orig = seg.src == flow.orig_addr and seg.sport == flow.orig_port
+        st: _TcpState = flow.state
+        flow.last_ts = ts
+        payload = seg.payload
+        if is_orig:
+            half, other = st.orig, st.resp
+            flow.orig_pkts += 1
+            flow.orig_bytes += len(payload) + seg.missing
+            if flow.orig_mac is None:
+                flow.orig_mac = seg.src_mac
+        else:
+            half, other = st.resp, st.orig
+            flow.resp_pkts += 1
+            flow.resp_bytes += len(payload) + seg.missing
+            if flow.resp_mac is None:
+                flow.resp_mac = seg.src_mac
+        if flags & SYN:
+            half.start(seg.seq + 1)
+            seq = (seg.seq + 1) & 0xFFFFFFFF
+        else:
+            seq = seg.seq
+        if flags & RST:
+            st.closing = True
+        if flags & ACK and other.pending and other.next_seq is not None \
+                and seq_diff(seg.ack, other.next_seq) > 0:
+            # the peer acknowledged bytes that the capture never saw: a gap in the other direction.
+            # Handled first, so that what the peer sent before this packet is decoded before it.
+            self._pieces(flow, other.skip_hole(ts, frame, seg.ack), not is_orig, capture, out)
+        if payload:
+            if half.next_seq == seq and not half.pending:  # the common case: in order
+                half.next_seq = (seq + len(payload)) & 0xFFFFFFFF
+                half.delivered += len(payload)
+                self._deliver(flow, payload, is_orig, ts, frame, capture, out)
+            else:
+                self._pieces(flow, half.accept(seq, payload, ts, frame), is_orig, capture, out)
+            if seg.missing and half.next_seq == (seq + len(payload)) & 0xFFFFFFFF:
+                half.skip(seg.missing)
+                self._pieces(flow, [(seg.missing, ts, frame)], is_orig, capture, out)
+        elif seg.missing and half.next_seq == seq:
+            half.skip(seg.missing)
+            self._pieces(flow, [(seg.missing, ts, frame)], is_orig, capture, out)
+        if flags & FIN:
+            half.fin = True
+            if other.fin:
+                st.closing = True
+
+    def _udp(self, flows: dict[tuple[str, str, int, int, int], Flow], seg: Segment, ts: float, frame: int,
+             capture: str, out: Batch) -> None:
+        flow = flows.get((seg.src, seg.dst, seg.sport, seg.dport, 17))
+        if flow is None:
+            sender_is_orig = not self._server_side(seg.sport, seg.dport, self.udp_ports)
+            flow = self._new_flow(flows, seg, sender_is_orig, "udp", ts, frame)
+            flow.state = 0  # number of probes made
+        is_orig = seg.src == flow.orig_addr and seg.sport == flow.orig_port
+        flow.last_ts = ts
+        if is_orig:
+            flow.orig_pkts += 1
+            flow.orig_bytes += len(seg.payload) + seg.missing
+        else:
+            flow.resp_pkts += 1
+            flow.resp_bytes += len(seg.payload) + seg.missing
+        if seg.payload:
+            self._deliver(flow, seg.payload, is_orig, ts, frame, capture, out)
+
+    def _pieces(self, flow: Flow, pieces: list[Piece], is_orig: bool, capture: str, out: Batch) -> None:
+        for p, ts, frame in pieces:
+            if isinstance(p, int):
+                self.stats["tcp_gap_bytes"] += p
+                self._weird(out, "tcp_content_gap", ts, frame, f"{p} bytes missing", flow, is_orig)
+                dec = flow.decoder
+                if dec is not None and not dec.violated:
+                    self._call(flow, dec.gap, (p, is_orig, ts, frame), ts, frame, out, is_orig)
+            else:
+                self._deliver(flow, p, is_orig, ts, frame, capture, out)
+
+    def _deliver(self, flow: Flow, data: bytes, is_orig: bool, ts: float, frame: int, capture: str,
+                 out: Batch) -> None:
+        dec = flow.decoder
+        if dec is None:
+            if not self._probe(flow, data, is_orig):
+                return
+            dec = flow.decoder
+        if dec.violated:
+            return
+        try:
+            events = dec.feed(data, is_orig, ts, frame)
+        except Exception as exc:  # a decoder bug must not stop the sensor
+            self._decoder_failed(flow, exc, ts, frame, out, is_orig)
+            return
+        if events:
+            for ev in events:
+                out.append((flow, ev))
+            self.stats["events"] += len(events)
+
+    def _probe(self, flow: Flow, data: bytes, is_orig: bool) -> bool:
+        """Choose a decoder by content for a flow on a port that no decoder claims."""
+        if flow.transport == "tcp":
+            st: _TcpState = flow.state
+            st.probes += 1
+            tries = st.probes
+        else:
+            flow.state += 1
+            tries = flow.state
+        if tries > 4:  # given up: no decoder for this flow
+            return False
+        best: type[Decoder] | None = None
+        score = 0.5
+        for cls in self.decoders:
+            if cls.transport != flow.transport:
+                continue
+            try:
+                s = cls.probe(data, is_orig)
+            except Exception:
+                self.stats["probe_exceptions"] += 1
+                continue
+            if s > score:
+                best, score = cls, s
+        if best is None:
+            return False
+        flow.decoder = best()
+        flow.proto = best.name
+        self.stats["probed." + best.name] += 1
+        return True
+
+    def _call(self, flow: Flow, fn: Callable[..., list[Event]], args: tuple[object, ...], ts: float,
+              frame: int, out: Batch, is_orig: bool | None = None) -> None:
+        try:
+            events = fn(*args)
+        except Exception as exc:
+            self._decoder_failed(flow, exc, ts, frame, out, is_orig)
+            return
+        for ev in events:
+            out.append((flow, ev))
+        self.stats["events"] += len(events)
+
+    def _decoder_failed(self, flow: Flow, exc: Exception, ts: float, frame: int, out: Batch,
+                        is_orig: bool | None) -> None:
+        flow.decoder.violated = True
+        self._weird(out, "decoder_exception", ts, frame, f"{type(exc).__name__}: {exc}", flow, is_orig)
+
+    def _end_flow(self, flow: Flow, ts: float, frame: int, capture: str, out: Batch) -> None:
+        if flow.transport == "tcp":
+            st: _TcpState = flow.state
+            self._pieces(flow, st.orig.flush(ts, frame), True, capture, out)
+            self._pieces(flow, st.resp.flush(ts, frame), False, capture, out)
+            self.stats["tcp_retransmissions"] += st.orig.retransmitted + st.resp.retransmitted
+            self.stats["tcp_overlaps"] += st.orig.overlaps + st.resp.overlaps
+        dec = flow.decoder
+        if dec is not None and not dec.violated:
+            self._call(flow, dec.finish, (ts, frame), ts, frame, out)
+        # the end travels in the batch, after the flow's last events, so sinks see them in order
+        out.append((flow, FLOW_END))
+
+    def _sweep(self, flows: dict[tuple[str, str, int, int, int], Flow], now: float, frame: int, capture: str,
+               out: Batch) -> None:
+        lim = self.limits
+        expired = []
+        for key, flow in flows.items():
+            if key[0] != flow.orig_addr or key[2] != flow.orig_port:
+                continue
+            idle = now - flow.last_ts
+            if flow.transport == "tcp":
+                if idle > lim.tcp_idle_timeout or (flow.state.closing and idle > lim.closed_linger):
+                    expired.append(flow)
+            elif idle > lim.udp_idle_timeout:
+                expired.append(flow)
+        if len(flows) - 2 * len(expired) > 2 * lim.max_flows:
+            live = sorted((f for k, f in flows.items() if k[0] == f.orig_addr and k[2] == f.orig_port
+                           and f not in expired), key=lambda f: f.last_ts)
+            over = len(live) - lim.max_flows
+            expired.extend(live[:over])
+            self.stats["flows_evicted"] += max(over, 0)
+        for flow in expired:
+            self._end_flow(flow, now, frame, capture, out)
+            p = 6 if flow.transport == "tcp" else 17
+            flows.pop((flow.orig_addr, flow.resp_addr, flow.orig_port, flow.resp_port, p), None)
+            flows.pop((flow.resp_addr, flow.orig_addr, flow.resp_port, flow.orig_port, p), None)
