@@ -19,6 +19,10 @@ COMMON_FIELDS = ("capture", "ts", "frame", "proto", "event", "src", "sport", "ds
 
 
 def to_record(capture: str, flow: Flow | None, ev: Event) -> dict[str, Any]:
+    src: str | None
+    dst: str | None
+    sport: int | None
+    dport: int | None
     if flow is not None and ev.is_orig is not None:
         src, sport, dst, dport = flow.endpoints(ev.is_orig)
     elif flow is not None:

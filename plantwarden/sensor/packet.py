@@ -43,7 +43,7 @@ class Segment:
     """The parts of a frame the sensor needs."""
 
     __slots__ = ("src", "dst", "transport", "sport", "dport", "seq", "ack", "flags", "payload",
-                 "missing", "src_mac", "dst_mac", "vlan", "fragment")
+                 "missing", "src_mac", "dst_mac", "vlan", "fragment", "key", "rkey")
 
     def __init__(self) -> None:
         self.src = ""
@@ -60,6 +60,8 @@ class Segment:
         self.dst_mac: str | None = None
         self.vlan: int | None = None
         self.fragment = False
+        self.key = b""  # raw source address, destination address, source and destination port
+        self.rkey = b""  # the same for the other direction
 
 
 def link_to_network(linktype: int, data: bytes, seg: Segment) -> tuple[int, int] | str | None:
@@ -143,8 +145,9 @@ def dissect(linktype: int, data: bytes, orig_len: int) -> Segment | str | None:
         proto = data[off + 9]
         if n < off + 20:
             return "truncated_ip_header"
-        seg.src = ntoa(data[off + 12:off + 16])
-        seg.dst = ntoa(data[off + 16:off + 20])
+        sraw, draw = data[off + 12:off + 16], data[off + 16:off + 20]
+        seg.src = ntoa(sraw)
+        seg.dst = ntoa(draw)
         if frag & 0x3FFF:
             seg.fragment = True
             if frag & 0x1FFF:  # not the first fragment: no transport header here
@@ -161,8 +164,9 @@ def dissect(linktype: int, data: bytes, orig_len: int) -> Segment | str | None:
             return "bad_ip_version"
         plen = _u16(data, off + 4)[0]
         proto = data[off + 6]
-        seg.src = socket.inet_ntop(socket.AF_INET6, data[off + 8:off + 24])
-        seg.dst = socket.inet_ntop(socket.AF_INET6, data[off + 24:off + 40])
+        sraw, draw = data[off + 8:off + 24], data[off + 24:off + 40]
+        seg.src = socket.inet_ntop(socket.AF_INET6, sraw)
+        seg.dst = socket.inet_ntop(socket.AF_INET6, draw)
         l4 = off + 40
         end = l4 + plen
         while proto in IPV6_EXT or proto == 44:
@@ -202,6 +206,9 @@ def dissect(linktype: int, data: bytes, orig_len: int) -> Segment | str | None:
             end = min(end, l4 + ulen)
     else:
         return seg
+    ports = data[l4:l4 + 4]
+    seg.key = sraw + draw + ports
+    seg.rkey = draw + sraw + ports[2:] + ports[:2]
     wire_end = end
     if end > n:  # cut by the snap length (or a lying length field)
         end = n

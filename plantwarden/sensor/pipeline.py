@@ -7,6 +7,7 @@ named weird, counted in ``stats`` and logged as an event; nothing the input cont
 from __future__ import annotations
 
 import os
+import struct
 from collections import Counter
 from collections.abc import Callable, Iterable, Iterator
 from typing import Protocol
@@ -18,6 +19,8 @@ from plantwarden.decoders.registry import DECODERS
 from plantwarden.sensor.packet import Segment, dissect
 from plantwarden.sensor.readers import ProgressCallback, read_capture
 from plantwarden.sensor.reassembly import Half, Piece, seq_diff
+
+_u32 = struct.Struct(">I").unpack_from
 
 Batch = list[tuple[Flow | None, Event]]
 
@@ -33,14 +36,21 @@ class Sink(Protocol):
     def on_flow_end(self, capture: str, flow: Flow) -> None: ...
 
 
-class _TcpState:
-    __slots__ = ("orig", "resp", "closing", "probes")
+class _State:
+    """The sensor's own per-flow state: the flow's two table keys and, for TCP, the two halves."""
 
-    def __init__(self, max_pending: int) -> None:
-        self.orig = Half(max_pending)
-        self.resp = Half(max_pending)
+    __slots__ = ("okey", "rkey", "orig", "resp", "closing", "probes")
+
+    def __init__(self, okey: bytes, rkey: bytes, max_pending: int, tcp: bool) -> None:
+        self.okey = okey
+        self.rkey = rkey
+        self.orig = Half(max_pending) if tcp else None
+        self.resp = Half(max_pending) if tcp else None
         self.closing = False
         self.probes = 0
+
+
+FlowTable = dict[bytes, tuple[Flow, bool]]
 
 
 class Limits:
@@ -98,23 +108,41 @@ class Sensor:
 
         A batch item whose event is ``FLOW_END`` marks the end of that flow (after its last event).
         """
-        capture = os.fspath(path)
-        flows: dict[tuple[str, str, int, int, int], Flow] = {}
+        tcp_flows: FlowTable = {}
+        udp_flows: FlowTable = {}
         out: Batch = []
         stats = self.stats
         stats["captures"] += 1
         frame = 0
         ts = 0.0
+        tcp_known = self._tcp_known
+        tcp_get = tcp_flows.get
+        sweep_interval = self.limits.sweep_interval
+        max_entries = 2 * self.limits.max_flows
 
         def on_reader_weird(name: str, fr: int, detail: str) -> None:
             stats["weird." + name] += 1
             out.append((None, weird(name, ts, fr, None, detail)))
 
-        next_sweep = None
+        next_sweep = -1.0
         odd_links: set[int] = set()
         with open(path, "rb") as f:
             for ts, linktype, data, orig_len in read_capture(f, on_reader_weird, progress):
                 frame += 1
+                # Fast path: an established TCP flow over Ethernet and IPv4 without options or
+                # fragmentation, fully captured, no SYN/FIN/RST. Everything else takes dissect().
+                if linktype == 1 and data[12] == 8 and data[13] == 0 and data[14] == 0x45 \
+                        and data[23] == 6 and not (data[20] & 0x3F or data[21]) and orig_len == len(data):
+                    end = 14 + (data[16] << 8 | data[17])
+                    start = 34 + (data[46] >> 4) * 4
+                    hit = tcp_get(data[26:38])
+                    if hit is not None and 54 <= start <= end <= orig_len and not data[47] & 7:
+                        tcp_known(hit[0], hit[1], _u32(data, 38)[0], _u32(data, 42)[0], data[47],
+                                  data[start:end], 0, ts, frame, out)
+                        if len(out) > 2048:
+                            yield out
+                            out = []
+                        continue
                 seg = dissect(linktype, data, orig_len)
                 if seg.__class__ is not Segment:
                     if seg is None:
@@ -126,9 +154,6 @@ class Sensor:
                             self._weird(out, "unsupported_link_type", ts, frame, f"link type {linktype}")
                     else:
                         self._weird(out, str(seg), ts, frame)
-                    if len(out) > 2048:
-                        yield out
-                        out = []
                     continue
                 assert isinstance(seg, Segment)
                 if orig_len > len(data):
@@ -136,27 +161,29 @@ class Sensor:
                                 f"captured {len(data)} of {orig_len} bytes (snap length)")
                 if seg.fragment:
                     stats["ip_fragments"] += 1
-                    if seg.sport == 0 and seg.dport == 0:
+                    if not seg.key:
                         continue
                 proto = seg.transport
                 if proto == 6:
-                    self._tcp(flows, seg, ts, frame, capture, out)
+                    self._tcp(tcp_flows, seg, ts, frame, out)
                 elif proto == 17:
-                    self._udp(flows, seg, ts, frame, capture, out)
+                    self._udp(udp_flows, seg, ts, frame, out)
                 else:
                     stats["other_transport"] += 1
-                if next_sweep is None:
-                    next_sweep = ts + self.limits.sweep_interval
-                elif ts >= next_sweep or len(flows) > 2 * self.limits.max_flows:
-                    self._sweep(flows, ts, frame, capture, out)
-                    next_sweep = ts + self.limits.sweep_interval
+                if ts >= next_sweep or len(tcp_flows) + len(udp_flows) > max_entries:
+                    if next_sweep >= 0:
+                        self._sweep(tcp_flows, ts, frame, out)
+                        self._sweep(udp_flows, ts, frame, out)
+                    next_sweep = ts + sweep_interval
                 if len(out) > 2048:
                     yield out
                     out = []
             stats["packets"] += frame
-        for flow in list({id(f): f for f in flows.values()}.values()):
-            self._end_flow(flow, ts, frame, capture, out)
-        flows.clear()
+        for table in (tcp_flows, udp_flows):
+            for flow, is_orig in list(table.values()):
+                if is_orig:
+                    self._end_flow(flow, ts, frame, out)
+            table.clear()
         yield out
 
     # -- internals --------------------------------------------------------------------------------
@@ -166,19 +193,21 @@ class Sensor:
         self.stats["weird." + name] += 1
         out.append((flow, weird(name, ts, frame, is_orig, detail)))
 
-    def _new_flow(self, flows: dict[tuple[str, str, int, int, int], Flow], seg: Segment, sender_is_orig: bool,
-                  transport: str, ts: float, frame: int) -> Flow:
+    def _new_flow(self, flows: FlowTable, seg: Segment, sender_is_orig: bool, transport: str, ts: float,
+                  frame: int) -> Flow:
         self._uid += 1
         if sender_is_orig:
             flow = Flow(transport, seg.src, seg.sport, seg.dst, seg.dport, ts, frame, self._uid)
             flow.orig_mac, flow.resp_mac = seg.src_mac, seg.dst_mac
+            okey, rkey = seg.key, seg.rkey
         else:
             flow = Flow(transport, seg.dst, seg.dport, seg.src, seg.sport, ts, frame, self._uid)
             flow.orig_mac, flow.resp_mac = seg.dst_mac, seg.src_mac
+            okey, rkey = seg.rkey, seg.key
         flow.vlan = seg.vlan
-        p = 6 if transport == "tcp" else 17
-        flows[(flow.orig_addr, flow.resp_addr, flow.orig_port, flow.resp_port, p)] = flow
-        flows[(flow.resp_addr, flow.orig_addr, flow.resp_port, flow.orig_port, p)] = flow
+        flow.state = _State(okey, rkey, self.limits.max_pending_per_direction, transport == "tcp")
+        flows[okey] = (flow, True)
+        flows[rkey] = (flow, False)
         self.stats["flows." + transport] += 1
         ports = self.tcp_ports if transport == "tcp" else self.udp_ports
         cls = ports.get(flow.resp_port) or ports.get(flow.orig_port)
@@ -195,74 +224,80 @@ class Sensor:
             return False
         return sport < 1024 <= dport
 
-    def _tcp(self, flows: dict[tuple[str, str, int, int, int], Flow], seg: Segment, ts: float, frame: int,
-             capture: str, out: Batch) -> None:
+    def _tcp(self, flows: FlowTable, seg: Segment, ts: float, frame: int, out: Batch) -> None:
         flags = seg.flags
-        flow = flows.get((seg.src, seg.dst, seg.sport, seg.dport, 6))
-        if flow is not None and flags & SYN and not flags & ACK and flow.state.closing:
-            self._end_flow(flow, ts, frame, capture, out)  # port reuse: a new connection
-            flow = None
-        if flow is None:
+        hit = flows.get(seg.key)
+        if hit is not None and flags & SYN and not flags & ACK and hit[0].state.closing:
+            self._end_flow(hit[0], ts, frame, out)  # port reuse: a new connection
+            self._forget(flows, hit[0])
+            hit = None
+        if hit is None:
             if flags & SYN:
                 sender_is_orig = not flags & ACK
             else:
                 sender_is_orig = not self._server_side(seg.sport, seg.dport, self.tcp_ports)
             flow = self._new_flow(flows, seg, sender_is_orig, "tcp", ts, frame)
-            flow.state = _TcpState(self.limits.max_pending_per_direction)
-        is_orig = seg.src == flow.orig_addr and seg.sport == flow.orig_port
-        st: _TcpState = flow.state
+            is_orig = sender_is_orig
+        else:
+            flow, is_orig = hit
+        if is_orig:
+            if flow.orig_mac is None:
+                flow.orig_mac = seg.src_mac
+        elif flow.resp_mac is None:
+            flow.resp_mac = seg.src_mac
+        self._tcp_known(flow, is_orig, seg.seq, seg.ack, flags, seg.payload, seg.missing, ts, frame, out)
+
+    def _tcp_known(self, flow: Flow, is_orig: bool, seq: int, ack: int, flags: int, payload: bytes,
+                   missing: int, ts: float, frame: int, out: Batch) -> None:
+        """One segment of a known TCP flow: counters, reassembly, delivery."""
+        st: _State = flow.state
         flow.last_ts = ts
-        payload = seg.payload
         if is_orig:
             half, other = st.orig, st.resp
             flow.orig_pkts += 1
-            flow.orig_bytes += len(payload) + seg.missing
-            if flow.orig_mac is None:
-                flow.orig_mac = seg.src_mac
+            flow.orig_bytes += len(payload) + missing
         else:
             half, other = st.resp, st.orig
             flow.resp_pkts += 1
-            flow.resp_bytes += len(payload) + seg.missing
-            if flow.resp_mac is None:
-                flow.resp_mac = seg.src_mac
-        if flags & SYN:
-            half.start(seg.seq + 1)
-            seq = (seg.seq + 1) & 0xFFFFFFFF
-        else:
-            seq = seg.seq
-        if flags & RST:
-            st.closing = True
-        if flags & ACK and other.pending and other.next_seq is not None \
-                and seq_diff(seg.ack, other.next_seq) > 0:
+            flow.resp_bytes += len(payload) + missing
+        assert half is not None and other is not None
+        if flags & 7:
+            if flags & SYN:
+                half.start(seq + 1)
+                seq = (seq + 1) & 0xFFFFFFFF
+            if flags & RST:
+                st.closing = True
+        if other.pending and flags & ACK and other.next_seq is not None \
+                and seq_diff(ack, other.next_seq) > 0:
             # the peer acknowledged bytes that the capture never saw: a gap in the other direction.
             # Handled first, so that what the peer sent before this packet is decoded before it.
-            self._pieces(flow, other.skip_hole(ts, frame, seg.ack), not is_orig, capture, out)
+            self._pieces(flow, other.skip_hole(ts, frame, ack), not is_orig, out)
         if payload:
             if half.next_seq == seq and not half.pending:  # the common case: in order
                 half.next_seq = (seq + len(payload)) & 0xFFFFFFFF
                 half.delivered += len(payload)
-                self._deliver(flow, payload, is_orig, ts, frame, capture, out)
+                self._deliver(flow, payload, is_orig, ts, frame, out)
             else:
-                self._pieces(flow, half.accept(seq, payload, ts, frame), is_orig, capture, out)
-            if seg.missing and half.next_seq == (seq + len(payload)) & 0xFFFFFFFF:
-                half.skip(seg.missing)
-                self._pieces(flow, [(seg.missing, ts, frame)], is_orig, capture, out)
-        elif seg.missing and half.next_seq == seq:
-            half.skip(seg.missing)
-            self._pieces(flow, [(seg.missing, ts, frame)], is_orig, capture, out)
+                self._pieces(flow, half.accept(seq, payload, ts, frame), is_orig, out)
+            if missing and half.next_seq == (seq + len(payload)) & 0xFFFFFFFF:
+                half.skip(missing)
+                self._pieces(flow, [(missing, ts, frame)], is_orig, out)
+        elif missing and half.next_seq == seq:
+            half.skip(missing)
+            self._pieces(flow, [(missing, ts, frame)], is_orig, out)
         if flags & FIN:
             half.fin = True
             if other.fin:
                 st.closing = True
 
-    def _udp(self, flows: dict[tuple[str, str, int, int, int], Flow], seg: Segment, ts: float, frame: int,
-             capture: str, out: Batch) -> None:
-        flow = flows.get((seg.src, seg.dst, seg.sport, seg.dport, 17))
-        if flow is None:
+    def _udp(self, flows: FlowTable, seg: Segment, ts: float, frame: int, out: Batch) -> None:
+        hit = flows.get(seg.key)
+        if hit is None:
             sender_is_orig = not self._server_side(seg.sport, seg.dport, self.udp_ports)
             flow = self._new_flow(flows, seg, sender_is_orig, "udp", ts, frame)
-            flow.state = 0  # number of probes made
-        is_orig = seg.src == flow.orig_addr and seg.sport == flow.orig_port
+            is_orig = sender_is_orig
+        else:
+            flow, is_orig = hit
         flow.last_ts = ts
         if is_orig:
             flow.orig_pkts += 1
@@ -271,9 +306,9 @@ class Sensor:
             flow.resp_pkts += 1
             flow.resp_bytes += len(seg.payload) + seg.missing
         if seg.payload:
-            self._deliver(flow, seg.payload, is_orig, ts, frame, capture, out)
+            self._deliver(flow, seg.payload, is_orig, ts, frame, out)
 
-    def _pieces(self, flow: Flow, pieces: list[Piece], is_orig: bool, capture: str, out: Batch) -> None:
+    def _pieces(self, flow: Flow, pieces: list[Piece], is_orig: bool, out: Batch) -> None:
         for p, ts, frame in pieces:
             if isinstance(p, int):
                 self.stats["tcp_gap_bytes"] += p
@@ -282,10 +317,9 @@ class Sensor:
                 if dec is not None and not dec.violated:
                     self._call(flow, dec.gap, (p, is_orig, ts, frame), ts, frame, out, is_orig)
             else:
-                self._deliver(flow, p, is_orig, ts, frame, capture, out)
+                self._deliver(flow, p, is_orig, ts, frame, out)
 
-    def _deliver(self, flow: Flow, data: bytes, is_orig: bool, ts: float, frame: int, capture: str,
-                 out: Batch) -> None:
+    def _deliver(self, flow: Flow, data: bytes, is_orig: bool, ts: float, frame: int, out: Batch) -> None:
         dec = flow.decoder
         if dec is None:
             if not self._probe(flow, data, is_orig):
@@ -305,14 +339,9 @@ class Sensor:
 
     def _probe(self, flow: Flow, data: bytes, is_orig: bool) -> bool:
         """Choose a decoder by content for a flow on a port that no decoder claims."""
-        if flow.transport == "tcp":
-            st: _TcpState = flow.state
-            st.probes += 1
-            tries = st.probes
-        else:
-            flow.state += 1
-            tries = flow.state
-        if tries > 4:  # given up: no decoder for this flow
+        st: _State = flow.state
+        st.probes += 1
+        if st.probes > 4:  # given up: no decoder for this flow
             return False
         best: type[Decoder] | None = None
         score = 0.5
@@ -349,11 +378,11 @@ class Sensor:
         flow.decoder.violated = True
         self._weird(out, "decoder_exception", ts, frame, f"{type(exc).__name__}: {exc}", flow, is_orig)
 
-    def _end_flow(self, flow: Flow, ts: float, frame: int, capture: str, out: Batch) -> None:
-        if flow.transport == "tcp":
-            st: _TcpState = flow.state
-            self._pieces(flow, st.orig.flush(ts, frame), True, capture, out)
-            self._pieces(flow, st.resp.flush(ts, frame), False, capture, out)
+    def _end_flow(self, flow: Flow, ts: float, frame: int, out: Batch) -> None:
+        st: _State = flow.state
+        if st.orig is not None and st.resp is not None:
+            self._pieces(flow, st.orig.flush(ts, frame), True, out)
+            self._pieces(flow, st.resp.flush(ts, frame), False, out)
             self.stats["tcp_retransmissions"] += st.orig.retransmitted + st.resp.retransmitted
             self.stats["tcp_overlaps"] += st.orig.overlaps + st.resp.overlaps
         dec = flow.decoder
@@ -362,27 +391,34 @@ class Sensor:
         # the end travels in the batch, after the flow's last events, so sinks see them in order
         out.append((flow, FLOW_END))
 
-    def _sweep(self, flows: dict[tuple[str, str, int, int, int], Flow], now: float, frame: int, capture: str,
-               out: Batch) -> None:
+    @staticmethod
+    def _forget(flows: FlowTable, flow: Flow) -> None:
+        st: _State = flow.state
+        flows.pop(st.okey, None)
+        flows.pop(st.rkey, None)
+
+    def _sweep(self, flows: FlowTable, now: float, frame: int, out: Batch) -> None:
+        """End the flows that went idle (in capture time); evict the oldest past ``max_flows``."""
         lim = self.limits
         expired = []
-        for key, flow in flows.items():
-            if key[0] != flow.orig_addr or key[2] != flow.orig_port:
+        live = []
+        for flow, is_orig in flows.values():
+            if not is_orig:
                 continue
             idle = now - flow.last_ts
             if flow.transport == "tcp":
                 if idle > lim.tcp_idle_timeout or (flow.state.closing and idle > lim.closed_linger):
                     expired.append(flow)
+                    continue
             elif idle > lim.udp_idle_timeout:
                 expired.append(flow)
-        if len(flows) - 2 * len(expired) > 2 * lim.max_flows:
-            live = sorted((f for k, f in flows.items() if k[0] == f.orig_addr and k[2] == f.orig_port
-                           and f not in expired), key=lambda f: f.last_ts)
-            over = len(live) - lim.max_flows
+                continue
+            live.append(flow)
+        over = len(live) - lim.max_flows
+        if over > 0:
+            live.sort(key=lambda f: f.last_ts)
             expired.extend(live[:over])
-            self.stats["flows_evicted"] += max(over, 0)
+            self.stats["flows_evicted"] += over
         for flow in expired:
-            self._end_flow(flow, now, frame, capture, out)
-            p = 6 if flow.transport == "tcp" else 17
-            flows.pop((flow.orig_addr, flow.resp_addr, flow.orig_port, flow.resp_port, p), None)
-            flows.pop((flow.resp_addr, flow.orig_addr, flow.resp_port, flow.orig_port, p), None)
+            self._end_flow(flow, now, frame, out)
+            self._forget(flows, flow)
