@@ -63,8 +63,9 @@ def szl_identity(szl_id: int, entry_len: int, count: int, body: bytes) -> dict[s
             if key is not None:
                 if key == "oem_id":
                     # OEM copyright id (2 bytes) + OEM id (2) + OEM additional id (4)
-                    raw = body[off + 2:end]
-                    ident[key] = raw[:8].hex()
+                    raw = body[off + 2:end][:8]
+                    if raw.strip(b"\x00"):
+                        ident[key] = raw.hex()
                 else:
                     text = clean_str(body[off + 2:end])
                     if text:
