@@ -1,0 +1,1 @@
+"""The plantwarden command line (click)."""

@@ -1,0 +1,312 @@
+"""The ``plantwarden`` command: thin click commands over the sensor, the inventory and the store.
+
+See docs/cli.md for every command and option.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager, suppress
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from plantwarden.cli.render import fmt_ts, fmt_ts_short, human_bytes, safe, table
+from plantwarden.core.errors import NotACaptureError, PlantwardenError
+from plantwarden.store.db import DEFAULT_DB, ENV_DB, is_url
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: common event-log fields shown in their own columns by ``decode --format table``
+_TABLE_SKIP = frozenset({"capture", "ts", "frame", "proto", "event", "src", "sport", "dst", "dport", "is_orig"})
+
+
+def _db_option(f: F) -> F:
+    return click.option(
+        "--db", "db", envvar=ENV_DB, default=DEFAULT_DB, show_default=True, metavar="PATH_OR_URL",
+        help=f"SQLite file or SQLAlchemy URL (e.g. postgresql+psycopg://host/db); env {ENV_DB}.",
+    )(f)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="plantwarden")
+def main() -> None:
+    """plantwarden: passive OT/ICS security sensor and asset inventory."""
+
+
+# -- decode ---------------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("captures", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True,
+              help="jsonl: the event log (docs/event-log.md); table: aligned columns for humans.")
+def decode(captures: tuple[str, ...], fmt: str) -> None:
+    """Decode captures and print every event (one record per decoded message or weird)."""
+    from plantwarden.sensor.eventlog import dumps, iter_records
+
+    for path in captures:
+        _check_readable(path)
+    out = sys.stdout
+    with _broken_pipe_guard():
+        try:
+            if fmt == "jsonl":
+                for rec in iter_records(captures):
+                    out.write(dumps(rec))
+                    out.write("\n")
+            else:
+                out.write(_DECODE_HEADER + "\n")
+                for rec in iter_records(captures):
+                    out.write(_decode_row(rec, len(captures) > 1))
+                    out.write("\n")
+            out.flush()
+        except NotACaptureError as exc:
+            out.flush()
+            raise click.ClickException(f"{exc}") from None
+
+
+_DECODE_HEADER = f"{'frame':>7}  {'time (UTC)':<26}  {'proto':<7}  {'source':<21}    {'destination':<21}  event / fields"
+
+
+def _decode_row(rec: dict[str, Any], with_capture: bool) -> str:
+    src = f"{rec['src']}:{rec['sport']}" if rec.get("src") is not None else "-"
+    dst = f"{rec['dst']}:{rec['dport']}" if rec.get("dst") is not None else "-"
+    extras = []
+    for k, v in rec.items():
+        if k in _TABLE_SKIP or v is None:
+            continue
+        text = v if isinstance(v, str) else json.dumps(v, separators=(",", ":"), default=str)
+        extras.append(f"{k}={text}")
+    row = (f"{rec.get('frame', '-'):>7}  {fmt_ts(rec.get('ts')):<26}  {safe(rec.get('proto') or '-'):<7}  "
+           f"{safe(src):<21} -> {safe(dst):<21}  {safe(rec.get('event'))}")
+    if with_capture:
+        row += f"  [{safe(rec.get('capture'))}]"
+    if extras:
+        row += "  " + safe(" ".join(extras))
+    return row
+
+
+@contextmanager
+def _broken_pipe_guard() -> Iterator[None]:
+    """``plantwarden decode x.pcap | head`` ends quietly (exit 0) when the reader goes away."""
+    try:
+        yield
+    except BrokenPipeError:
+        # point stdout at devnull so the interpreter's final flush cannot raise again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        with suppress(OSError, ValueError):
+            os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)
+
+
+def _check_readable(path: str) -> None:
+    """Fail early, with a message and no traceback, for a missing file or one that is not a capture."""
+    from plantwarden.sensor.readers import detect_format
+
+    try:
+        with open(path, "rb") as f:
+            head = f.read(4)
+    except OSError as exc:
+        raise click.ClickException(f"cannot read {safe(path)}: {exc.strerror or exc}") from None
+    try:
+        detect_format(head)
+    except NotACaptureError as exc:
+        raise click.ClickException(f"{safe(path)}: {exc}") from None
+
+
+# -- analyze --------------------------------------------------------------------------------------
+
+@main.command()
+@click.argument("captures", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
+@_db_option
+def analyze(captures: tuple[str, ...], db: str) -> None:
+    """Run the sensor over captures, build the inventory and store it.
+
+    A capture whose content (SHA-256) is already in the store is skipped: analysing it again changes
+    nothing.
+    """
+    for path in captures:
+        _check_readable(path)
+    with _open_store(db, create=True) as store:
+        for path in captures:
+            _analyze_one(store, path)
+        _print_store_summary(store, db)
+
+
+def _analyze_one(store: Any, path: str, name: str | None = None) -> None:
+    from plantwarden.store.ingest import ingest
+
+    size = os.path.getsize(path)
+    label = safe(os.path.basename(path))
+    with click.progressbar(length=size, label=label, file=sys.stderr, show_pos=False,
+                           show_percent=True) as bar:
+        try:
+            res = ingest(store, path, progress=bar.update, name=name)
+        except NotACaptureError as exc:
+            raise click.ClickException(f"{safe(path)}: {exc}") from None
+        except OSError as exc:
+            raise click.ClickException(f"cannot read {safe(path)}: {exc.strerror or exc}") from None
+        bar.update(size - bar.pos)
+    if not res.stored:
+        click.echo(f"{label}: already analysed (sha256 {res.capture.sha256[:16]}...), nothing changed")
+        return
+    inv = res.inventory
+    assert inv is not None
+    pkts = res.capture.packets
+    rate = f", {pkts / res.seconds:,.0f} packets/s" if res.seconds > 0 else ""
+    weirds = sum(inv.weirds.values())
+    click.echo(f"{label}: {pkts} packets, {inv.flows} flows, {inv.events} events, {len(inv.assets)} assets, "
+               f"{len(inv.communications)} communications, {weirds} weirds "
+               f"({human_bytes(size)} in {res.seconds:.2f} s{rate})")
+
+
+def _print_store_summary(store: Any, db: str) -> None:
+    assets = store.assets()
+    roles: dict[str, int] = {}
+    for a in assets:
+        roles[a.role] = roles.get(a.role, 0) + 1
+    by_role = ", ".join(f"{n} {r}" for r, n in sorted(roles.items(), key=lambda kv: (-kv[1], kv[0])))
+    n_comm = len(store.communications())
+    n_cap = len(store.captures())
+    click.echo(f"store {_display_db(db)}: {n_cap} captures, {len(assets)} assets ({by_role or 'none'}), "
+               f"{n_comm} communications")
+
+
+# -- assets / flows -------------------------------------------------------------------------------
+
+@main.command()
+@_db_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="json: the documented inventory document (docs/inventory.md).")
+def assets(db: str, fmt: str) -> None:
+    """List the assets in the store: address, vendor, role, Purdue level and identity."""
+    from plantwarden.inventory.export import assets_document, sort_assets
+
+    with _open_store(db, create=False) as store:
+        items = store.assets()
+    if fmt == "json":
+        _echo_json(assets_document(items))
+    else:
+        click.echo(assets_table(sort_assets(items)))
+
+
+@main.command()
+@_db_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="json: the documented communications document (docs/inventory.md).")
+def flows(db: str, fmt: str) -> None:
+    """List who talks to whom: client, server, protocol, functions used, packets and bytes."""
+    from plantwarden.inventory.export import flows_document, sort_communications
+
+    with _open_store(db, create=False) as store:
+        items = store.communications()
+    if fmt == "json":
+        _echo_json(flows_document(items))
+    else:
+        click.echo(flows_table(sort_communications(items)))
+
+
+def assets_table(items: list[Any]) -> str:
+    rows = []
+    for a in items:
+        ident = a.identity()
+        product = (ident.get("order_number") or ident.get("product_name") or ident.get("product_code")
+                   or ident.get("model") or "")
+        name = ident.get("plc_name") or ident.get("module_name") or ident.get("user_application_name") or ""
+        fw = ident.get("firmware") or ident.get("revision") or ""
+        conflicts = ",".join(a.conflicts())
+        rows.append((a.ip, a.mac or "-", a.vendor or "-", a.role,
+                     "-" if a.purdue_level is None else a.purdue_level, ",".join(sorted(a.protocols)) or "-",
+                     ident.get("vendor", ""), product, fw, name, conflicts or "-",
+                     fmt_ts_short(a.first_seen), fmt_ts_short(a.last_seen)))
+    return table(("ip", "mac", "mac vendor", "role", "level", "protocols", "vendor", "product", "firmware",
+                  "name", "conflicts", "first seen", "last seen"), rows, max_width=40)
+
+
+def flows_table(items: list[Any]) -> str:
+    rows = []
+    for c in items:
+        funcs = sorted(c.functions.values(), key=lambda f: (-f.requests - f.responses, f.code))
+        ftext = ", ".join(f"{f.name}x{f.requests or f.responses}" for f in funcs[:4])
+        if len(funcs) > 4:
+            ftext += f", +{len(funcs) - 4}"
+        rows.append((c.client, c.server, c.protocol, ",".join(map(str, sorted(c.server_ports))), c.flows,
+                     c.client_packets + c.server_packets, human_bytes(c.client_bytes + c.server_bytes),
+                     ftext or "-", fmt_ts_short(c.first_seen), fmt_ts_short(c.last_seen)))
+    return table(("client", "server", "protocol", "ports", "flows", "packets", "bytes", "functions",
+                  "first seen", "last seen"), rows, max_width=72)
+
+
+def _echo_json(doc: Any) -> None:
+    with _broken_pipe_guard():
+        # ensure_ascii: wire strings cannot smuggle terminal controls, even C1 ones
+        click.echo(json.dumps(doc, indent=2, ensure_ascii=True))
+
+
+# -- demo -----------------------------------------------------------------------------------------
+
+@main.command()
+@click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data"),
+              show_default=True, help="Directory for the demo capture and its database.")
+def demo(data_dir: Path) -> None:
+    """Generate a demo plant capture, analyse it and show the inventory."""
+    try:
+        from plantwarden.demo import generate_demo_capture
+    except ImportError as exc:  # pragma: no cover - the demo package is part of the distribution
+        raise click.ClickException(f"the demo generator is not available: {exc}") from None
+    data_dir.mkdir(parents=True, exist_ok=True)
+    capture = Path(generate_demo_capture(data_dir / "plantwarden-demo.pcap"))
+    db = str(data_dir / "plantwarden.db")
+    with _open_store(db, create=True) as store:
+        _analyze_one(store, str(capture))
+        from plantwarden.inventory.export import sort_assets, sort_communications
+
+        click.echo("\nAssets\n")
+        click.echo(assets_table(sort_assets(store.assets())))
+        click.echo("\nCommunications\n")
+        click.echo(flows_table(sort_communications(store.communications())))
+        click.echo("")
+        _print_store_summary(store, db)
+    click.echo(f"capture:  {capture}")
+    click.echo(f"database: {db}")
+    click.echo(f"next:     plantwarden assets --db {db}   |   plantwarden flows --db {db}")
+
+
+# -- helpers --------------------------------------------------------------------------------------
+
+def _display_db(db: str) -> str:
+    if is_url(db):
+        from sqlalchemy.engine import make_url
+
+        try:
+            return make_url(db).render_as_string(hide_password=True)
+        except Exception:
+            return "<database URL>"
+    return db
+
+
+@contextmanager
+def _open_store(db: str, create: bool) -> Iterator[Any]:
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from plantwarden.store.service import Store
+
+    if not create and not is_url(db) and not os.path.exists(db):
+        raise click.ClickException(
+            f"no database at {safe(db)}: run `plantwarden analyze CAPTURE --db {safe(db)}` first, "
+            f"or point --db / {ENV_DB} at an existing one")
+    try:
+        store = Store(db)
+    except (SQLAlchemyError, OSError, PlantwardenError) as exc:
+        raise click.ClickException(f"cannot open the database {safe(_display_db(db))}: {exc}") from None
+    try:
+        yield store
+    finally:
+        store.close()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

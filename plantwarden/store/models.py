@@ -1,0 +1,118 @@
+"""SQLAlchemy 2 models of the store. The schema itself is created by the Alembic migrations in
+``plantwarden/store/migrations``; these classes must match the latest revision (a test checks it)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, Double, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class CaptureRow(Base):
+    """One analysed capture file, identified by the SHA-256 of its content."""
+
+    __tablename__ = "captures"
+    __table_args__ = (UniqueConstraint("sha256", name="uq_captures_sha256"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(BigInteger)
+    packets: Mapped[int] = mapped_column(BigInteger)
+    first_ts: Mapped[float | None] = mapped_column(Double, nullable=True)
+    last_ts: Mapped[float | None] = mapped_column(Double, nullable=True)
+    analyzed_at: Mapped[float] = mapped_column(Double)
+    stats: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class AssetRow(Base):
+    __tablename__ = "assets"
+    __table_args__ = (UniqueConstraint("ip", name="uq_assets_ip"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    ip: Mapped[str] = mapped_column(String(64))
+    mac: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    vendor: Mapped[str | None] = mapped_column(Text, nullable=True)
+    role: Mapped[str] = mapped_column(String(32))
+    purdue_level: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    first_seen: Mapped[float] = mapped_column(Double)
+    last_seen: Mapped[float] = mapped_column(Double)
+    serves: Mapped[int] = mapped_column(BigInteger, default=0)
+    reads: Mapped[int] = mapped_column(BigInteger, default=0)
+    writes: Mapped[int] = mapped_column(BigInteger, default=0)
+    programs: Mapped[int] = mapped_column(BigInteger, default=0)
+    identifies: Mapped[int] = mapped_column(BigInteger, default=0)
+    macs: Mapped[dict[str, int]] = mapped_column(JSON)  # MAC -> flows seen with it
+    protocols: Mapped[list[str]] = mapped_column(JSON)
+
+
+class FactRow(Base):
+    """One identity fact about an asset, with its first source."""
+
+    __tablename__ = "asset_facts"
+    __table_args__ = (UniqueConstraint("asset_id", "name", "value", "protocol", name="uq_asset_facts_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(String(512))
+    protocol: Mapped[str] = mapped_column(String(64))
+    confidence: Mapped[float] = mapped_column(Double)
+    capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id"))
+    frame: Mapped[int] = mapped_column(BigInteger)
+    event: Mapped[str] = mapped_column(String(128))
+    first_seen: Mapped[float] = mapped_column(Double)
+    last_seen: Mapped[float] = mapped_column(Double)
+    count: Mapped[int] = mapped_column(BigInteger)
+
+
+class CommunicationRow(Base):
+    __tablename__ = "communications"
+    __table_args__ = (UniqueConstraint("client", "server", "protocol", name="uq_communications_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client: Mapped[str] = mapped_column(String(64), index=True)
+    server: Mapped[str] = mapped_column(String(64), index=True)
+    protocol: Mapped[str] = mapped_column(String(64))
+    transport: Mapped[str] = mapped_column(String(8))
+    server_ports: Mapped[list[int]] = mapped_column(JSON)
+    flows: Mapped[int] = mapped_column(BigInteger)
+    client_packets: Mapped[int] = mapped_column(BigInteger)
+    server_packets: Mapped[int] = mapped_column(BigInteger)
+    client_bytes: Mapped[int] = mapped_column(BigInteger)
+    server_bytes: Mapped[int] = mapped_column(BigInteger)
+    first_seen: Mapped[float] = mapped_column(Double)
+    last_seen: Mapped[float] = mapped_column(Double)
+
+
+class FunctionRow(Base):
+    """Function code counts of one communication."""
+
+    __tablename__ = "communication_functions"
+    __table_args__ = (UniqueConstraint("communication_id", "code", name="uq_communication_functions_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    communication_id: Mapped[int] = mapped_column(ForeignKey("communications.id", ondelete="CASCADE"), index=True)
+    code: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(128))
+    requests: Mapped[int] = mapped_column(BigInteger)
+    responses: Mapped[int] = mapped_column(BigInteger)
+    exceptions: Mapped[int] = mapped_column(BigInteger)
+
+
+class WeirdRow(Base):
+    """How often a weird happened in one capture (protocol "" for sensor-level weirds)."""
+
+    __tablename__ = "weird_counts"
+    __table_args__ = (UniqueConstraint("capture_id", "name", "protocol", name="uq_weird_counts_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(128))
+    protocol: Mapped[str] = mapped_column(String(64))
+    count: Mapped[int] = mapped_column(BigInteger)

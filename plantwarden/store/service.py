@@ -1,0 +1,277 @@
+"""The store: what the sensor learned, across captures, in SQLite or PostgreSQL.
+
+One writer (``Store.save``, serialised by a lock, one transaction per capture, batched statements);
+reads use their own sessions. A capture is identified by the SHA-256 of its bytes: saving a capture
+whose hash is already stored changes nothing (docs/inventory.md, "Store").
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import threading
+import time
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from plantwarden.inventory.model import BEHAVIOURS, Asset, Communication, Fact, FunctionCount, Inventory
+from plantwarden.store.db import make_engine, upgrade
+from plantwarden.store.models import AssetRow, CaptureRow, CommunicationRow, FactRow, FunctionRow, WeirdRow
+
+CHUNK = 500
+T = TypeVar("T")
+
+
+def sha256_file(path: str | os.PathLike[str]) -> str:
+    with open(path, "rb") as f:
+        return hashlib.file_digest(f, "sha256").hexdigest()
+
+
+@dataclass(slots=True)
+class CaptureInfo:
+    name: str
+    sha256: str
+    size: int
+    packets: int = 0
+    first_ts: float | None = None
+    last_ts: float | None = None
+    stats: dict[str, Any] = field(default_factory=dict)
+    analyzed_at: float = 0.0
+
+
+def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
+    for i in range(0, len(items), CHUNK):
+        yield items[i:i + CHUNK]
+
+
+class Store:
+    """Open (creating or migrating) the database at ``target``: a file path or a SQLAlchemy URL."""
+
+    def __init__(self, target: str | os.PathLike[str]) -> None:
+        self.engine = make_engine(target)
+        upgrade(self.engine)
+        self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._write_lock = threading.Lock()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # -- reads ------------------------------------------------------------------------------------
+
+    def capture(self, sha256: str) -> CaptureInfo | None:
+        with self._sessions() as s:
+            row = s.scalars(select(CaptureRow).where(CaptureRow.sha256 == sha256)).first()
+            return _capture_info(row) if row is not None else None
+
+    def captures(self) -> list[CaptureInfo]:
+        with self._sessions() as s:
+            return [_capture_info(r) for r in s.scalars(select(CaptureRow).order_by(CaptureRow.id))]
+
+    def assets(self) -> list[Asset]:
+        with self._sessions() as s:
+            names = dict(s.execute(select(CaptureRow.id, CaptureRow.name)).tuples().all())
+            by_id: dict[int, Asset] = {}
+            for row in s.scalars(select(AssetRow)):
+                by_id[row.id] = _asset(row)
+            for f in s.scalars(select(FactRow)):
+                asset = by_id.get(f.asset_id)
+                if asset is not None:
+                    fact = Fact(f.name, f.value, f.protocol, f.confidence, names.get(f.capture_id, ""), f.frame,
+                                f.event, f.first_seen, f.last_seen, f.count)
+                    asset.facts[fact.key] = fact
+            return list(by_id.values())
+
+    def communications(self) -> list[Communication]:
+        with self._sessions() as s:
+            by_id = {row.id: _communication(row) for row in s.scalars(select(CommunicationRow))}
+            for f in s.scalars(select(FunctionRow)):
+                comm = by_id.get(f.communication_id)
+                if comm is not None:
+                    comm.functions[f.code] = FunctionCount(f.code, f.name, f.requests, f.responses, f.exceptions)
+            return list(by_id.values())
+
+    def weird_counts(self, sha256: str | None = None) -> dict[tuple[str, str], int]:
+        """(weird name, protocol) -> count, over all captures or one."""
+        q = select(WeirdRow.name, WeirdRow.protocol, WeirdRow.count)
+        if sha256 is not None:
+            q = q.join(CaptureRow, CaptureRow.id == WeirdRow.capture_id).where(CaptureRow.sha256 == sha256)
+        out: dict[tuple[str, str], int] = {}
+        with self._sessions() as s:
+            for name, proto, count in s.execute(q):
+                out[(name, proto)] = out.get((name, proto), 0) + count
+        return out
+
+    # -- the one writer ---------------------------------------------------------------------------
+
+    def save(self, info: CaptureInfo, inv: Inventory) -> bool:
+        """Merge one capture's inventory into the store, in one transaction.
+
+        Returns False (and changes nothing) when a capture with the same SHA-256 is already stored.
+        Every fact of ``inv`` is recorded as coming from this capture.
+        """
+        with self._write_lock:
+            try:
+                with self._sessions.begin() as s:
+                    if s.scalars(select(CaptureRow.id).where(CaptureRow.sha256 == info.sha256)).first():
+                        return False
+                    cap = CaptureRow(sha256=info.sha256, name=info.name, size=info.size, packets=info.packets,
+                                     first_ts=info.first_ts, last_ts=info.last_ts,
+                                     analyzed_at=info.analyzed_at or time.time(), stats=dict(info.stats))
+                    s.add(cap)
+                    s.flush()
+                    self._save_assets(s, cap.id, inv.assets.values())
+                    self._save_communications(s, inv.communications.values())
+                    s.add_all(WeirdRow(capture_id=cap.id, name=name[:128], protocol=proto[:64], count=n)
+                              for (name, proto), n in inv.weirds.items())
+            except IntegrityError:
+                # another writer stored the same capture at the same time
+                if self.capture(info.sha256) is not None:
+                    return False
+                raise
+        return True
+
+    def _save_assets(self, s: Session, capture_id: int, assets: Iterable[Asset]) -> None:
+        todo = {a.ip: a for a in assets}
+        rows: dict[str, AssetRow] = {}
+        ips = list(todo)
+        for ip_chunk in _chunks(ips):
+            for found in s.scalars(select(AssetRow).where(AssetRow.ip.in_(ip_chunk))):
+                rows[found.ip] = found
+        merged: dict[str, Asset] = {}
+        for ip, new in todo.items():
+            row = rows.get(ip)
+            if row is None:
+                merged[ip] = new
+                rows[ip] = row = AssetRow(ip=ip)
+                s.add(row)
+            else:
+                old = _asset(row)
+                _merge_asset(old, new)
+                merged[ip] = old
+            _fill_asset(row, merged[ip])
+        s.flush()
+        id_by_ip = {ip: row.id for ip, row in rows.items()}
+        existing: dict[tuple[int, str, str, str], FactRow] = {}
+        ids = [id_by_ip[ip] for ip, a in todo.items() if a.facts]
+        for chunk in _chunks(ids):
+            for f in s.scalars(select(FactRow).where(FactRow.asset_id.in_(chunk))):
+                existing[(f.asset_id, f.name, f.value, f.protocol)] = f
+        for ip, a in todo.items():
+            aid = id_by_ip[ip]
+            for fact in a.facts.values():
+                name, value, proto = fact.name[:64], fact.value[:512], fact.protocol[:64]
+                row_f = existing.get((aid, name, value, proto))
+                if row_f is None:
+                    row_f = FactRow(asset_id=aid, name=name, value=value, protocol=proto,
+                                    confidence=fact.confidence, capture_id=capture_id, frame=fact.frame,
+                                    event=fact.event[:128], first_seen=fact.first_seen, last_seen=fact.last_seen,
+                                    count=fact.count)
+                    existing[(aid, name, value, proto)] = row_f
+                    s.add(row_f)
+                    continue
+                row_f.count += fact.count
+                row_f.confidence = max(row_f.confidence, fact.confidence)
+                if fact.first_seen < row_f.first_seen:
+                    row_f.first_seen, row_f.capture_id, row_f.frame, row_f.event = (
+                        fact.first_seen, capture_id, fact.frame, fact.event[:128])
+                row_f.last_seen = max(row_f.last_seen, fact.last_seen)
+
+    def _save_communications(self, s: Session, comms: Iterable[Communication]) -> None:
+        todo = {c.key: c for c in comms}
+        rows: dict[tuple[str, str, str], CommunicationRow] = {}
+        clients = sorted({k[0] for k in todo})
+        for client_chunk in _chunks(clients):
+            for found in s.scalars(select(CommunicationRow).where(CommunicationRow.client.in_(client_chunk))):
+                key = (found.client, found.server, found.protocol)
+                if key in todo:
+                    rows[key] = found
+        for key, c in todo.items():
+            row = rows.get(key)
+            if row is None:
+                rows[key] = row = CommunicationRow(
+                    client=c.client, server=c.server, protocol=c.protocol[:64], transport=c.transport,
+                    server_ports=sorted(c.server_ports), flows=c.flows, client_packets=c.client_packets,
+                    server_packets=c.server_packets, client_bytes=c.client_bytes, server_bytes=c.server_bytes,
+                    first_seen=c.first_seen, last_seen=c.last_seen)
+                s.add(row)
+                continue
+            row.server_ports = sorted(set(row.server_ports) | c.server_ports)
+            row.flows += c.flows
+            row.client_packets += c.client_packets
+            row.server_packets += c.server_packets
+            row.client_bytes += c.client_bytes
+            row.server_bytes += c.server_bytes
+            row.first_seen = min(row.first_seen, c.first_seen)
+            row.last_seen = max(row.last_seen, c.last_seen)
+        s.flush()
+        ids = [rows[k].id for k, c in todo.items() if c.functions]
+        existing: dict[tuple[int, str], FunctionRow] = {}
+        for chunk in _chunks(ids):
+            for f in s.scalars(select(FunctionRow).where(FunctionRow.communication_id.in_(chunk))):
+                existing[(f.communication_id, f.code)] = f
+        for key, c in todo.items():
+            cid = rows[key].id
+            for fc in c.functions.values():
+                code = fc.code[:64]
+                frow = existing.get((cid, code))
+                if frow is None:
+                    s.add(FunctionRow(communication_id=cid, code=code, name=fc.name[:128], requests=fc.requests,
+                                      responses=fc.responses, exceptions=fc.exceptions))
+                else:
+                    frow.requests += fc.requests
+                    frow.responses += fc.responses
+                    frow.exceptions += fc.exceptions
+
+
+# -- row <-> model --------------------------------------------------------------------------------
+
+def _capture_info(row: CaptureRow) -> CaptureInfo:
+    return CaptureInfo(row.name, row.sha256, row.size, row.packets, row.first_ts, row.last_ts, dict(row.stats),
+                       row.analyzed_at)
+
+
+def _asset(row: AssetRow) -> Asset:
+    a = Asset(row.ip, row.first_seen, row.last_seen)
+    a.macs = dict(row.macs or {})
+    for b in BEHAVIOURS:
+        a.behaviour[b] = getattr(row, b) or 0
+    a.protocols = set(row.protocols or ())
+    return a
+
+
+def _merge_asset(old: Asset, new: Asset) -> None:
+    old.seen(new.first_seen, new.last_seen)
+    for mac, n in new.macs.items():
+        old.macs[mac] = old.macs.get(mac, 0) + n
+    for b in BEHAVIOURS:
+        old.behaviour[b] = old.behaviour.get(b, 0) + new.behaviour.get(b, 0)
+    old.protocols |= new.protocols
+
+
+def _fill_asset(row: AssetRow, a: Asset) -> None:
+    row.first_seen, row.last_seen = a.first_seen, a.last_seen
+    row.macs = dict(a.macs)
+    row.protocols = sorted(a.protocols)
+    for b in BEHAVIOURS:
+        setattr(row, b, a.behaviour.get(b, 0))
+    row.mac = a.mac
+    row.vendor = a.vendor
+    row.role = a.role
+    row.purdue_level = a.purdue_level
+
+
+def _communication(row: CommunicationRow) -> Communication:
+    return Communication(row.client, row.server, row.protocol, row.transport, row.first_seen, row.last_seen,
+                         set(row.server_ports or ()), row.flows, row.client_packets, row.server_packets,
+                         row.client_bytes, row.server_bytes)
