@@ -167,23 +167,26 @@ class InventoryBuilder:
 
     def _count_function(self, st: _FlowState, proto: str, ev: Event, fkey: tuple[str, str]) -> None:
         fields = ev.fields
-        key, name = fkey
+        key, fname = fkey
         funcs = st.comm.functions
         fc = funcs.get(key)
         if fc is None:
-            fc = funcs[key] = FunctionCount(key, name)
-        if ev.is_orig:
+            fc = funcs[key] = FunctionCount(key, fname)
+        name = ev.name
+        if name.endswith("_request"):
             fc.requests += 1
-            client = st.client
-            if client is not None:
-                kind = classify(proto, fields)
-                if kind is not None:
-                    client.behaviour[kind] += 1
-        elif ev.is_orig is False:
-            if fields.get("exception_code") is not None or fields.get("error_class"):
-                fc.exceptions += 1
-            else:
-                fc.responses += 1
+            # behaviour is the originator's: requests the server sends on the client's connection
+            # (S7 download_block jobs during a download) do not make the server a programmer
+            if ev.is_orig:
+                client = st.client
+                if client is not None:
+                    kind = classify(proto, fields)
+                    if kind is not None:
+                        client.behaviour[kind] += 1
+        elif name.endswith("_exception") or fields.get("exception_code") is not None or fields.get("error_class"):
+            fc.exceptions += 1
+        else:
+            fc.responses += 1
 
     def _identity(self, capture: str, proto: str, asset: Asset, ev: Event, identity: Mapping[str, Any]) -> None:
         for name, value in identity.items():
