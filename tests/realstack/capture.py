@@ -1,0 +1,91 @@
+"""Record real protocol stacks talking on the loopback interface with Debian's tcpdump.
+
+Used by the tests that decode traffic of real PLC/HMI software (pymodbus, python-snap7) instead of
+hand-made bytes. Needs root (tcpdump on lo, port 102); skips without it, except in CI.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ..conftest import IN_CI, need_tool
+
+
+def need_root() -> None:
+    if os.geteuid() != 0:
+        if IN_CI:
+            pytest.fail("CI runs as root; the real-stack capture tests need it")
+        pytest.skip("capturing on the loopback interface needs root")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@contextlib.contextmanager
+def tcpdump(path: Path, bpf: str) -> Iterator[Path]:
+    """Capture loopback traffic matching ``bpf`` into ``path`` while the block runs."""
+    need_root()
+    exe = need_tool("tcpdump")
+    proc = subprocess.Popen([exe, "-i", "lo", "--immediate-mode", "-U", "-n", "-s", "0", "-w", str(path), bpf],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    try:
+        assert proc.stderr is not None
+        deadline = time.monotonic() + 15
+        line = ""
+        while time.monotonic() < deadline:  # tcpdump says so once it is capturing
+            line = proc.stderr.readline()
+            if "listening on" in line or not line:
+                break
+        if "listening on" not in line:
+            raise RuntimeError(f"tcpdump did not start: {line!r}")
+        time.sleep(0.5)  # the filter is attached just after the banner
+        yield path
+        time.sleep(0.3)  # let the last packets be written
+    finally:
+        proc.send_signal(signal.SIGINT)
+        try:
+            proc.communicate(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
+def server_process(script: Path, *args: str, ready_port: int, timeout: float = 20) -> Iterator[subprocess.Popen[str]]:
+    """Run a server script in a subprocess until the block ends; wait until its port accepts."""
+    proc = subprocess.Popen([sys.executable, str(script), *args], stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            if proc.poll() is not None:
+                out = proc.stdout.read() if proc.stdout else ""
+                raise RuntimeError(f"{script.name} exited early: {out[-2000:]}")
+            with socket.socket() as s:
+                s.settimeout(0.2)
+                if s.connect_ex(("127.0.0.1", ready_port)) == 0:
+                    break
+            if time.monotonic() > deadline:
+                raise RuntimeError(f"{script.name} did not listen on {ready_port}")
+            time.sleep(0.1)
+        yield proc
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
