@@ -80,7 +80,7 @@ class Store:
 
     def assets(self) -> list[Asset]:
         with self._sessions() as s:
-            names = dict(s.execute(select(CaptureRow.id, CaptureRow.name)).tuples().all())
+            names: dict[int, str] = {cid: name for cid, name in s.execute(select(CaptureRow.id, CaptureRow.name))}
             by_id: dict[int, Asset] = {}
             for row in s.scalars(select(AssetRow)):
                 by_id[row.id] = _asset(row)
