@@ -13,7 +13,7 @@ from typing import Any
 
 from plantwarden.core.events import Event
 from plantwarden.core.flow import Flow
-from plantwarden.sensor.pipeline import FLOW_END, Sensor
+from plantwarden.sensor.pipeline import Sensor
 
 COMMON_FIELDS = ("capture", "ts", "frame", "proto", "event", "src", "sport", "dst", "dport", "is_orig")
 
@@ -53,9 +53,10 @@ def iter_records(paths: Iterable[str | os.PathLike[str]], sensor: Sensor | None 
     for path in paths:
         capture = os.fspath(path)
         for batch in sensor.iter_batches(path):
-            for flow, ev in batch:
-                if ev is not FLOW_END:
-                    yield to_record(capture, flow, ev)
+            for flow, events in batch:
+                if events is not None:
+                    for ev in events:
+                        yield to_record(capture, flow, ev)
 
 
 def dumps(rec: dict[str, Any]) -> str:

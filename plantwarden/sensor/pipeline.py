@@ -22,18 +22,20 @@ from plantwarden.sensor.reassembly import Half, Piece, seq_diff
 
 _u32 = struct.Struct(">I").unpack_from
 
-Batch = list[tuple[Flow | None, Event]]
+#: (flow, the events of one decoder call, in order), or (flow, None) when that flow ended
+Batch = list[tuple[Flow | None, list[Event] | None]]
 
 SYN, FIN, RST, ACK = 0x02, 0x01, 0x04, 0x10
-
-#: marks, inside a batch, the end of the flow it is paired with (not an event of the log)
-FLOW_END = Event("flow_end", 0.0, 0, None, {})
 
 
 class Sink(Protocol):
     def on_event(self, capture: str, flow: Flow | None, ev: Event) -> None: ...
 
     def on_flow_end(self, capture: str, flow: Flow) -> None: ...
+
+
+def _count(batch: Batch) -> int:
+    return sum(len(events) for _, events in batch if events)
 
 
 class _State:
@@ -91,22 +93,26 @@ class Sensor:
         """Decode one capture, feeding the sinks. Returns this file's counters (also added to stats)."""
         capture = name if name is not None else os.fspath(path)
         before = self.stats.copy()
+        on_event = [s.on_event for s in self.sinks]
+        on_flow_end = [s.on_flow_end for s in self.sinks]
         for batch in self.iter_batches(path, progress):
-            for flow, ev in batch:
-                if ev is FLOW_END:
+            for flow, events in batch:
+                if events is None:
                     assert flow is not None
-                    for s in self.sinks:
-                        s.on_flow_end(capture, flow)
-                else:
-                    for s in self.sinks:
-                        s.on_event(capture, flow, ev)
+                    for end in on_flow_end:
+                        end(capture, flow)
+                    continue
+                for fn in on_event:
+                    for ev in events:
+                        fn(capture, flow, ev)
         return self.stats - before
 
     def iter_batches(self, path: str | os.PathLike[str],
                      progress: ProgressCallback | None = None) -> Iterator[Batch]:
         """Decode one capture and yield its events in batches, in order.
 
-        A batch item whose event is ``FLOW_END`` marks the end of that flow (after its last event).
+        Each item is (flow, events) for the events of one decoder call, or (flow, None) for the end
+        of that flow, which comes after its last events.
         """
         tcp_flows: FlowTable = {}
         udp_flows: FlowTable = {}
@@ -122,7 +128,7 @@ class Sensor:
 
         def on_reader_weird(name: str, fr: int, detail: str) -> None:
             stats["weird." + name] += 1
-            out.append((None, weird(name, ts, fr, None, detail)))
+            out.append((None, [weird(name, ts, fr, None, detail)]))
 
         next_sweep = -1.0
         odd_links: set[int] = set()
@@ -140,6 +146,7 @@ class Sensor:
                         tcp_known(hit[0], hit[1], _u32(data, 38)[0], _u32(data, 42)[0], data[47],
                                   data[start:end], 0, ts, frame, out)
                         if len(out) > 2048:
+                            stats["events"] += _count(out)
                             yield out
                             out = []
                         continue
@@ -176,6 +183,7 @@ class Sensor:
                         self._sweep(udp_flows, ts, frame, out)
                     next_sweep = ts + sweep_interval
                 if len(out) > 2048:
+                    stats["events"] += _count(out)
                     yield out
                     out = []
             stats["packets"] += frame
@@ -184,6 +192,7 @@ class Sensor:
                 if is_orig:
                     self._end_flow(flow, ts, frame, out)
             table.clear()
+        stats["events"] += _count(out)
         yield out
 
     # -- internals --------------------------------------------------------------------------------
@@ -191,7 +200,7 @@ class Sensor:
     def _weird(self, out: Batch, name: str, ts: float, frame: int, detail: str = "",
                flow: Flow | None = None, is_orig: bool | None = None) -> None:
         self.stats["weird." + name] += 1
-        out.append((flow, weird(name, ts, frame, is_orig, detail)))
+        out.append((flow, [weird(name, ts, frame, is_orig, detail)]))
 
     def _new_flow(self, flows: FlowTable, seg: Segment, sender_is_orig: bool, transport: str, ts: float,
                   frame: int) -> Flow:
@@ -274,9 +283,20 @@ class Sensor:
             self._pieces(flow, other.skip_hole(ts, frame, ack), not is_orig, out)
         if payload:
             if half.next_seq == seq and not half.pending:  # the common case: in order
-                half.next_seq = (seq + len(payload)) & 0xFFFFFFFF
-                half.delivered += len(payload)
-                self._deliver(flow, payload, is_orig, ts, frame, out)
+                n = len(payload)
+                half.next_seq = (seq + n) & 0xFFFFFFFF
+                half.delivered += n
+                dec = flow.decoder
+                if dec is None or dec.violated:
+                    self._deliver(flow, payload, is_orig, ts, frame, out)
+                else:
+                    try:
+                        events = dec.feed(payload, is_orig, ts, frame)
+                    except Exception as exc:  # a decoder bug must not stop the sensor
+                        self._decoder_failed(flow, exc, ts, frame, out, is_orig)
+                    else:
+                        if events:
+                            out.append((flow, events))
             else:
                 self._pieces(flow, half.accept(seq, payload, ts, frame), is_orig, out)
             if missing and half.next_seq == (seq + len(payload)) & 0xFFFFFFFF:
@@ -333,9 +353,7 @@ class Sensor:
             self._decoder_failed(flow, exc, ts, frame, out, is_orig)
             return
         if events:
-            for ev in events:
-                out.append((flow, ev))
-            self.stats["events"] += len(events)
+            out.append((flow, events))
 
     def _probe(self, flow: Flow, data: bytes, is_orig: bool) -> bool:
         """Choose a decoder by content for a flow on a port that no decoder claims."""
@@ -369,9 +387,8 @@ class Sensor:
         except Exception as exc:
             self._decoder_failed(flow, exc, ts, frame, out, is_orig)
             return
-        for ev in events:
-            out.append((flow, ev))
-        self.stats["events"] += len(events)
+        if events:
+            out.append((flow, events))
 
     def _decoder_failed(self, flow: Flow, exc: Exception, ts: float, frame: int, out: Batch,
                         is_orig: bool | None) -> None:
@@ -389,7 +406,7 @@ class Sensor:
         if dec is not None and not dec.violated:
             self._call(flow, dec.finish, (ts, frame), ts, frame, out)
         # the end travels in the batch, after the flow's last events, so sinks see them in order
-        out.append((flow, FLOW_END))
+        out.append((flow, None))
 
     @staticmethod
     def _forget(flows: FlowTable, flow: Flow) -> None:
