@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.demo.conftest import require_tshark, tshark_fields
+from tests.demo.tshark_oracle import require_tshark, tshark_fields
 
 pytestmark = pytest.mark.tshark
 
