@@ -76,6 +76,12 @@ class ModbusDecoder(Decoder):
             return out
         d = 1 if is_orig else 0
         buf = self._buf[d]
+        if not buf and not self._resync[d] and len(data) > MBAP_LEN:
+            # fast path: a segment that is exactly one well-formed ADU (the common case)
+            tid, pid, length, unit, fc = _unpack_header(data, 0)
+            if pid == 0 and MIN_LENGTH <= length <= MAX_LENGTH and length + 6 == len(data):
+                self._adu(data, 0, len(data), tid, unit, fc, is_orig, ts, frame, out)
+                return out
         old = len(buf)
         buf = buf + data if old else data
         n = len(buf)
@@ -196,10 +202,9 @@ class ModbusDecoder(Decoder):
                 except Exception as e:  # a short or odd PDU: never raise into the sensor
                     problem = PduError(MALFORMED, f"{type(e).__name__}: {e}")
                 pending = self._pending
-                if tid in pending:
-                    self.unanswered_requests += 1
-                elif len(pending) >= MAX_PENDING:
-                    del pending[next(iter(pending))]
+                if tid in pending or len(pending) >= MAX_PENDING:
+                    if tid not in pending:
+                        del pending[next(iter(pending))]
                     self.unanswered_requests += 1
                 pending[tid] = (base, ctx)
                 name = REQUEST_EVENTS[base]
