@@ -43,15 +43,28 @@ def is_host_address(addr: str) -> bool:
     return not (ip.version == 4 and (addr == "255.255.255.255" or addr.endswith(".255")))
 
 
-class _FlowState:
-    """What the builder keeps per live flow: its communication, looked up once."""
+# how an event counts in its function table (cached per flow and event name, see _FlowState.cache)
+_REQUEST, _REQUEST_CLASSIFY, _RESPONSE, _EXCEPTION = 0, 1, 2, 3
+#: protocols whose request behaviour depends on more than the function code (Modbus UMAS sub-functions)
+_DYNAMIC_KIND = {"modbus": frozenset({90})}
+_Cached = tuple[Any, FunctionCount, int, "str | None"]
 
-    __slots__ = ("comm", "client", "server")
+
+class _FlowState:
+    """What the builder keeps per live flow: its communication and assets, looked up once.
+
+    ``cache`` maps an event name to (function code, counter, mode, behaviour) so that the common case
+    (the same few messages over and over) costs two dict lookups; it is used only while the event's
+    ``function_code`` is the cached one.
+    """
+
+    __slots__ = ("comm", "client", "server", "cache")
 
     def __init__(self, comm: Communication, client: Asset | None, server: Asset | None) -> None:
         self.comm = comm
         self.client = client
         self.server = server
+        self.cache: dict[str, _Cached] = {}
 
 
 class InventoryBuilder:
@@ -78,13 +91,30 @@ class InventoryBuilder:
         if st is None:
             st = self._open(flow)
         fields = ev.fields
-        if ev.name == "weird":
+        hit = st.cache.get(ev.name)
+        if hit is not None and hit[0] == fields.get("function_code"):
+            fc, mode = hit[1], hit[2]
+            if mode == _RESPONSE:
+                if fields.get("exception_code") is not None or fields.get("error_class"):
+                    fc.exceptions += 1
+                else:
+                    fc.responses += 1
+            elif mode == _EXCEPTION:
+                fc.exceptions += 1
+            else:
+                fc.requests += 1
+                if ev.is_orig and st.client is not None:
+                    kind = hit[3] if mode == _REQUEST else classify(flow.proto or "", fields)
+                    if kind is not None:
+                        st.client.behaviour[kind] += 1
+        elif ev.name == "weird":
             key = (str(fields.get("name", "")), flow.proto or "")
             inv.weirds[key] = inv.weirds.get(key, 0) + 1
             return
-        fkey = function_key(flow.proto or "", ev.name, fields)
-        if fkey is not None:
-            self._count_function(st, flow.proto or "", ev, fkey)
+        else:
+            fkey = function_key(flow.proto or "", ev.name, fields)
+            if fkey is not None:
+                self._count_function(st, flow.proto or "", ev, fkey)
         identity = fields.get("identity")
         if identity:
             sender = st.client if ev.is_orig else st.server
@@ -166,6 +196,7 @@ class InventoryBuilder:
         return st
 
     def _count_function(self, st: _FlowState, proto: str, ev: Event, fkey: tuple[str, str]) -> None:
+        """Count an event in its function table (the slow path; it fills the per-flow cache)."""
         fields = ev.fields
         key, fname = fkey
         funcs = st.comm.functions
@@ -173,20 +204,28 @@ class InventoryBuilder:
         if fc is None:
             fc = funcs[key] = FunctionCount(key, fname)
         name = ev.name
+        kind: str | None = None
         if name.endswith("_request"):
             fc.requests += 1
             # behaviour is the originator's: requests the server sends on the client's connection
             # (S7 download_block jobs during a download) do not make the server a programmer
-            if ev.is_orig:
-                client = st.client
-                if client is not None:
-                    kind = classify(proto, fields)
-                    if kind is not None:
-                        client.behaviour[kind] += 1
-        elif name.endswith("_exception") or fields.get("exception_code") is not None or fields.get("error_class"):
+            kind = classify(proto, fields)
+            if ev.is_orig and st.client is not None and kind is not None:
+                st.client.behaviour[kind] += 1
+            code = fields.get("function_code")
+            mode = _REQUEST_CLASSIFY if code in _DYNAMIC_KIND.get(proto, ()) else _REQUEST
+        elif name.endswith("_exception"):
             fc.exceptions += 1
+            mode = _EXCEPTION
         else:
-            fc.responses += 1
+            if fields.get("exception_code") is not None or fields.get("error_class"):
+                fc.exceptions += 1
+            else:
+                fc.responses += 1
+            mode = _RESPONSE
+        code = fields.get("function_code")
+        if code is not None and "userdata_group" not in fields:
+            st.cache[name] = (code, fc, mode, kind)
 
     def _identity(self, capture: str, proto: str, asset: Asset, ev: Event, identity: Mapping[str, Any]) -> None:
         for name, value in identity.items():

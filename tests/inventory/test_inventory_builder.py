@@ -199,3 +199,29 @@ def test_events_of_a_flow_without_a_flow_end_still_count():
     inv = b.result()
     assert inv.communications[(HMI_IP, PLC_IP, "modbus")].functions["3"].requests == 1
     assert inv.assets[HMI_IP].behaviour["reads"] == 1
+
+
+def test_repeated_messages_on_one_flow_keep_counting_right():
+    """The per-flow fast path must follow sub-functions and error responses, not only the first message."""
+    f = flow(EWS_IP, PLC_IP, 502, "modbus")
+    events = [modbus_req(90, umas_function=0x02), modbus_req(90, umas_function=0x02),
+              modbus_req(90, umas_function=0x41), modbus_req(3), modbus_req(3), modbus_resp(3),
+              resp("modbus_fc3_exception", function_code=3, exception_code=4), modbus_resp(3)]
+    inv = run((f, events))
+    b = inv.assets[EWS_IP].behaviour
+    assert (b["reads"], b["programs"]) == (4, 1)
+    fc3 = inv.communications[(EWS_IP, PLC_IP, "modbus")].functions["3"]
+    assert (fc3.requests, fc3.responses, fc3.exceptions) == (2, 2, 1)
+
+    g = flow(EWS_IP, PLC_IP, 102, "s7comm")
+    ok = {"function_code": 4, "error_class": 0}
+    bad = {"function_code": 4, "error_class": 0x85}
+    inv = run((g, [resp("s7comm_read_var_response", **ok), resp("s7comm_read_var_response", **bad),
+                   resp("s7comm_read_var_response", **ok),
+                   req("s7comm_userdata_request", userdata_group=4, userdata_subfunction=1),
+                   req("s7comm_userdata_request", userdata_group=3, userdata_subfunction=1),
+                   req("s7comm_userdata_request", userdata_group=4, userdata_subfunction=1)]))
+    c = inv.communications[(EWS_IP, PLC_IP, "s7comm")]
+    assert (c.functions["4"].responses, c.functions["4"].exceptions) == (2, 1)
+    assert c.functions["userdata/4/1"].requests == 2 and c.functions["userdata/3/1"].requests == 1
+    assert inv.assets[EWS_IP].behaviour["identifies"] == 2 and inv.assets[EWS_IP].behaviour["programs"] == 1

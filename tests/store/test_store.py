@@ -130,7 +130,9 @@ def test_ingest_a_capture_twice(target, tmp_path):
 
     cap = generate_demo_capture(tmp_path / "demo.pcap")
     with Store(target) as store:
-        first = ingest(store, cap)
+        seen: list[int] = []
+        first = ingest(store, cap, progress=seen.append)
+        assert 0 < sum(seen) <= cap.stat().st_size
         assert first.stored and first.capture.packets > 1000 and first.inventory is not None
         snapshot = assets_document(store.assets()), flows_document(store.communications())
         copy = tmp_path / "copy-of-demo.pcap"
