@@ -241,9 +241,10 @@ class Sensor:
             self._forget(flows, hit[0])
             hit = None
         if hit is None:
-            if flags & SYN:
+            handshake = flags & (SYN | FIN | RST)
+            if handshake == SYN:  # a clean SYN or SYN-ACK says who opened the connection
                 sender_is_orig = not flags & ACK
-            else:
+            else:  # first seen mid-way (or a nonsense flag combination): the server port decides
                 sender_is_orig = not self._server_side(seg.sport, seg.dport, self.tcp_ports)
             flow = self._new_flow(flows, seg, sender_is_orig, "tcp", ts, frame)
             is_orig = sender_is_orig
