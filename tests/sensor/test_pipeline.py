@@ -164,3 +164,16 @@ def test_snaplen_cut_payload_becomes_a_gap(tmp_path, n):
     recs = list(iter_records([p] * n, s))
     assert sum(r["event"] == "weird" and r["name"] == "truncated_frame" for r in recs) == n
     assert s.stats["tcp_gap_bytes"] == n * (len(full) - 80)
+
+
+def test_nonsense_syn_flags_orient_by_server_port(tmp_path):
+    frames = [pkt(S, C, 7777, 40000, 1, 0, SYN | FIN | PSH, b"x\n")]  # fuzzed: SYN+FIN from the server port
+    sink, _, _ = run(tmp_path, frames)
+    flow = sink.ends[0][0]
+    assert (flow.orig_addr, flow.resp_port) == (C, 7777)
+
+
+def test_clean_syn_ack_seen_first_orients_the_flow(tmp_path):
+    sink, _, _ = run(tmp_path, [pkt(S, C, 9999, 40000, 1, 0, SYN | ACK)])
+    flow = sink.ends[0][0]
+    assert (flow.orig_addr, flow.orig_port, flow.resp_port) == (C, 40000, 9999)
