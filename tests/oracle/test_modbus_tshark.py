@@ -8,20 +8,12 @@ Wireshark"), which are encoded in KNOWN_DIFFERENCES below and must stay exactly 
 
 from __future__ import annotations
 
-import csv
-import os
-import shutil
-import subprocess
 from collections import Counter
 from itertools import zip_longest
 from pathlib import Path
 
 import pytest
-
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-PCAPS = SHARED / "pcaps"
-MANIFEST = PCAPS / "MANIFEST.tsv"
-CI = os.environ.get("CI") == "true"
+from oracle_common import PCAPS, captures_with, records, tshark_fields
 
 Key = tuple[int, int, int, int | None]
 
@@ -46,52 +38,24 @@ KNOWN_DIFFERENCES: dict[str, tuple[Counter[Key], Counter[Key]]] = {
 }
 
 
-def _captures() -> list[str]:
-    if not MANIFEST.is_file():
-        return []
-    with MANIFEST.open(newline="") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t"))
-    out = []
-    for row in rows:
-        dissectors = row["tshark_ics_dissectors"].split(",")
-        if "mbtcp" in dissectors or "modbus" in dissectors:
-            out.append(row["local_path"])
-    return out
+CAPTURES = captures_with("mbtcp", "modbus")
 
 
-CAPTURES = _captures()
-
-
-def _need_tshark() -> str:
-    tshark = shutil.which("tshark")
-    if tshark is None:
-        if CI:
-            pytest.fail("tshark is required when CI=true (make system-deps)")
-        pytest.skip("tshark not installed")
-    return tshark
-
-
-def tshark_adus(tshark: str, path: Path) -> Counter[Key]:
-    cmd = [tshark, "-n", "-r", str(path), "-d", "tcp.port==5020,mbtcp", "-T", "fields", "-E", "separator=/t",
-           "-E", "occurrence=a", "-e", "frame.number", "-e", "mbtcp.trans_id", "-e", "mbtcp.unit_id",
-           "-e", "modbus.func_code"]
-    res = subprocess.run(cmd, capture_output=True, text=True, check=True)
+def tshark_adus(path: Path) -> Counter[Key]:
     out: Counter[Key] = Counter()
-    for line in res.stdout.splitlines():
-        frame, tids, units, fcs = (line.split("\t") + ["", "", ""])[:4]
-        if not tids:
-            continue
-        for tid, unit, fc in zip_longest(tids.split(","), units.split(","), fcs.split(",") if fcs else []):
-            out[(int(frame), int(tid), int(unit), int(fc) if fc else None)] += 1
+    rows = tshark_fields(path, ["mbtcp.trans_id", "mbtcp.unit_id", "modbus.func_code"],
+                         decode_as=["tcp.port==5020,mbtcp"])
+    for frame, (tids, units, fcs) in rows:
+        for tid, unit, fc in zip_longest(tids, units, fcs):
+            if tid is not None:
+                out[(frame, int(tid), int(unit), int(fc) if fc else None)] += 1
     return out
 
 
 def our_adus(path: Path) -> Counter[Key]:
-    from plantwarden.sensor.eventlog import iter_records
-
     out: Counter[Key] = Counter()
-    for rec in iter_records([path]):
-        if rec["proto"] == "modbus" and rec["event"] != "weird":
+    for rec in records(path, "modbus"):
+        if rec["event"] != "weird":
             out[(rec["frame"], rec["transaction_id"], rec["unit_id"], rec["function_code"])] += 1
     return out
 
@@ -102,9 +66,8 @@ def our_adus(path: Path) -> Counter[Key]:
 def test_modbus_matches_tshark(capture: str) -> None:
     if not CAPTURES:
         pytest.skip("../shared/pcaps is absent")
-    tshark = _need_tshark()
     path = PCAPS / capture
-    theirs = tshark_adus(tshark, path)
+    theirs = tshark_adus(path)
     ours = our_adus(path)
     assert theirs, "tshark found no Modbus ADU: the manifest row is wrong"
     only_theirs = theirs - ours

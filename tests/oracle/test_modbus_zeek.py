@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from oracle_common import read_zeek_log
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 MB = SHARED / "pcaps" / "modbus"
@@ -79,19 +80,6 @@ def zeek_exception(rec: dict[str, Any]) -> str:
     return "-" if code is None else ZEEK_EXCEPTIONS.get(code, f"unknown-{code}")
 
 
-def read_log(path: Path, fields: list[str] | None = None) -> list[dict[str, str]]:
-    """Rows of a Zeek TSV log; ``fields`` names the columns of a log that zeek-cut left headerless."""
-    rows = []
-    for line in path.read_text().splitlines():
-        if line.startswith("#fields"):
-            fields = line.split("\t")[1:]
-        if not line or line.startswith("#"):
-            continue
-        assert fields is not None, f"{path}: no #fields header and no column names given"
-        rows.append(dict(zip(fields, line.split("\t"), strict=True)))
-    return rows
-
-
 def modbus_log_row(rec: dict[str, Any]) -> tuple[Any, ...]:
     """The modbus.log row of one record."""
     is_req = rec["is_orig"]
@@ -101,7 +89,7 @@ def modbus_log_row(rec: dict[str, Any]) -> tuple[Any, ...]:
 
 def zeek_modbus_log(path: Path) -> Counter[tuple[Any, ...]]:
     return Counter((r["id.orig_h"], int(r["id.orig_p"]), r["id.resp_h"], int(r["id.resp_p"]), int(r["tid"]),
-                    int(r["unit"]), r["func"], r["pdu_type"], r["exception"]) for r in read_log(path))
+                    int(r["unit"]), r["func"], r["pdu_type"], r["exception"]) for r in read_zeek_log(path))
 
 
 # -- plain modbus.log baselines -----------------------------------------------------------------
@@ -152,7 +140,7 @@ def test_non_modbus_flows_on_502_are_violations() -> None:
     capture = "zeek__modbus-and-non-modbus-p502.pcap"
     _, weirds = decode(_capture(capture))
     log = _baseline(capture, "scripts.base.protocols.modbus.modbus_and_non_modbus_on_port_502", "analyzer_debug.log")
-    rows = read_log(log)
+    rows = read_zeek_log(log)
     theirs = {(r["id.orig_h"], int(r["id.orig_p"])) for r in rows if r["cause"] == "violation"}
     confirmed = {(r["id.orig_h"], int(r["id.orig_p"])) for r in rows if r["cause"] == "confirmation"
                  and r["analyzer_name"] == "MODBUS"}
@@ -186,7 +174,7 @@ def test_icsnpp_modbus_log() -> None:
     msgs, _ = decode(_capture(ICSNPP[0]))
     cols = ["ts", "uid", "id.orig_h", "id.orig_p", "id.resp_h", "id.resp_p", "func", "exception"]
     theirs = [(r["id.orig_h"], int(r["id.orig_p"]), r["id.resp_h"], int(r["id.resp_p"]), r["func"], r["exception"])
-              for r in read_log(_baseline(*ICSNPP, "modbus.log"), cols)]
+              for r in read_zeek_log(_baseline(*ICSNPP, "modbus.log"), cols)]
     ours = [(*conn(r), zeek_func(r), zeek_exception(r)) for r in msgs if not r["is_orig"]]
     assert ours == theirs
 
@@ -194,7 +182,7 @@ def test_icsnpp_modbus_log() -> None:
 def test_icsnpp_modbus_detailed_log() -> None:
     msgs, _ = decode(_capture(ICSNPP[0]))
     pairs = _pairs(msgs)
-    rows = read_log(_baseline(*ICSNPP, "modbus_detailed.log"))
+    rows = read_zeek_log(_baseline(*ICSNPP, "modbus_detailed.log"))
     assert len(rows) == 26  # READ_EXCEPTION_STATUS and REPORT_SLAVE_ID: one unmatched row per direction
     seen = 0
     for row in rows:
@@ -233,7 +221,7 @@ def test_icsnpp_modbus_detailed_log() -> None:
 def test_icsnpp_mask_write_register_log() -> None:
     msgs, _ = decode(_capture(ICSNPP[0]))
     theirs = [(r["is_orig"] == "T", r["source_h"], int(r["source_p"]), int(r["tid"]), int(r["unit"]), int(r["address"]),
-               int(r["and_mask"]), int(r["or_mask"])) for r in read_log(_baseline(*ICSNPP, "modbus_mask_write_register.log"))]
+               int(r["and_mask"]), int(r["or_mask"])) for r in read_zeek_log(_baseline(*ICSNPP, "modbus_mask_write_register.log"))]
     ours = [(r["is_orig"], r["src"], r["sport"], r["transaction_id"], r["unit_id"], r["address"], r["and_mask"],
              r["or_mask"]) for r in msgs if r["function_code"] == 22]
     assert ours == theirs
@@ -244,7 +232,7 @@ def test_icsnpp_read_write_multiple_registers_log() -> None:
     theirs = [(r["is_orig"] == "T", int(r["tid"]), int(r["unit"]), r["request_response"],
                _int(r["write_start_address"]), _vec(r["write_registers"]), _int(r["read_start_address"]),
                _int(r["read_quantity"]), _vec(r["read_registers"]))
-              for r in read_log(_baseline(*ICSNPP, "modbus_read_write_multiple_registers.log"))]
+              for r in read_zeek_log(_baseline(*ICSNPP, "modbus_read_write_multiple_registers.log"))]
     ours = []
     for r in msgs:
         if r["function_code"] != 23:

@@ -10,20 +10,12 @@ stay exactly as they are.
 
 from __future__ import annotations
 
-import csv
-import os
-import shutil
-import subprocess
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
-
-SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
-PCAPS = SHARED / "pcaps"
-MANIFEST = PCAPS / "MANIFEST.tsv"
-CI = os.environ.get("CI") == "true"
+from oracle_common import PCAPS, captures_with, records, tshark_fields
 
 #: tshark field -> our event field
 FIELDS = {
@@ -61,48 +53,22 @@ KNOWN_DIFFERENCES: dict[str, tuple[Counter[Key], Counter[Key]]] = {
 }
 
 
-def _captures() -> list[str]:
-    if not MANIFEST.is_file():
-        return []
-    with MANIFEST.open(newline="") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t"))
-    return [r["local_path"] for r in rows if "s7comm" in r["tshark_ics_dissectors"].split(",")]
+CAPTURES = captures_with("s7comm")
 
 
-CAPTURES = _captures()
-
-
-def _need_tshark() -> str:
-    tshark = shutil.which("tshark")
-    if tshark is None:
-        if CI:
-            pytest.fail("tshark is required when CI=true (make system-deps)")
-        pytest.skip("tshark not installed")
-    return tshark
-
-
-def tshark_keys(tshark: str, path: Path) -> Counter[Key]:
-    cmd = [tshark, "-n", "-r", str(path), "-T", "fields", "-E", "separator=/t", "-E", "occurrence=a",
-           "-e", "frame.number"]
-    for f in FIELDS:
-        cmd += ["-e", f]
-    res = subprocess.run(cmd, capture_output=True, text=True, check=True)
+def tshark_keys(path: Path) -> Counter[Key]:
     out: Counter[Key] = Counter()
     names = list(FIELDS.values())
-    for line in res.stdout.splitlines():
-        cols = line.split("\t")
-        frame = int(cols[0])
-        for name, col in zip(names, cols[1:], strict=False):
-            for v in col.split(",") if col else []:
+    for frame, cols in tshark_fields(path, list(FIELDS)):
+        for name, values in zip(names, cols, strict=True):
+            for v in values:
                 out[(frame, name, int(v, 0))] += 1
     return out
 
 
 def our_keys(path: Path) -> Counter[Key]:
-    from plantwarden.sensor.eventlog import iter_records
-
     out: Counter[Key] = Counter()
-    for rec in iter_records([path]):
+    for rec in records(path):
         if not is_s7_pdu(rec):
             continue
         for name in FIELDS.values():
@@ -124,9 +90,8 @@ def is_s7_pdu(rec: dict[str, Any]) -> bool:
 def test_s7comm_matches_tshark(capture: str) -> None:
     if not CAPTURES:
         pytest.skip("../shared/pcaps is absent")
-    tshark = _need_tshark()
     path = PCAPS / capture
-    theirs = tshark_keys(tshark, path)
+    theirs = tshark_keys(path)
     ours = our_keys(path)
     only_theirs = theirs - ours
     only_ours = ours - theirs

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from oracle_common import read_zeek_log
 
 SHARED = Path(__file__).resolve().parents[2] / ".." / "shared"
 S7 = SHARED / "pcaps" / "s7comm"
@@ -35,17 +36,6 @@ BLOCK_TYPE_NAMES = {"OB": "Organization Block", "DB": "Data Block", "SDB": "Syst
 UTYPE = {"push": 0, "request": 4, "response": 8}
 
 Row = tuple[str, ...]
-
-
-def read_log(path: Path) -> list[dict[str, str]]:
-    fields: list[str] = []
-    rows = []
-    for line in path.read_text().splitlines():
-        if line.startswith("#fields"):
-            fields = line.split("\t")[1:]
-        elif line and not line.startswith("#"):
-            rows.append(dict(zip(fields, line.split("\t"), strict=True)))
-    return rows
 
 
 def _h(v: int, width: int = 2) -> str:
@@ -106,7 +96,7 @@ def _baseline(name: str) -> tuple[str, Path]:
 def test_s7comm_log(name: str) -> None:
     capture, base = _baseline(name)
     ours = [s7comm_row(r) for r in records(capture) if _zeek_logged(r)]
-    theirs = [zeek_s7comm_row(z) for z in read_log(base / "s7comm.log")]
+    theirs = [zeek_s7comm_row(z) for z in read_zeek_log(base / "s7comm.log")]
     assert ours == theirs
 
 
@@ -116,7 +106,7 @@ def test_cotp_connection_tpdus(name: str) -> None:
     capture, base = _baseline(name)
     codes = {"s7comm_cotp_connect_request": "0x0e", "s7comm_cotp_connect_confirm": "0x0d"}
     ours = [("T" if r["is_orig"] else "F", codes[r["event"]]) for r in records(capture) if r["event"] in codes]
-    theirs = [(z["is_orig"], z["pdu_code"]) for z in read_log(base / "cotp.log") if z["pdu_code"] in ("0x0e", "0x0d")]
+    theirs = [(z["is_orig"], z["pdu_code"]) for z in read_zeek_log(base / "cotp.log") if z["pdu_code"] in ("0x0e", "0x0d")]
     assert ours == theirs
 
 
@@ -127,7 +117,7 @@ def test_read_szl_log() -> None:
              _h(r["szl_id"], 4), _h(r["szl_index"], 4), "0xff" if r["return_code"] == "success" else "?")
             for r in records(capture) if "szl_id" in r and r["frame"] not in SKIP_SZL_FRAMES["snap7"]]
     theirs = [(z["is_orig"], z["pdu_reference"], z["method"], z["szl_id"], z["szl_index"], z["return_code"])
-              for z in read_log(base / "s7comm_read_szl.log")]
+              for z in read_zeek_log(base / "s7comm_read_szl.log")]
     assert ours == theirs
 
 
@@ -154,7 +144,7 @@ def test_upload_download_log() -> None:
             if r.get("function_code") in kinds and r["rosctr"] in (1, 3)]
     theirs = [(z["is_orig"], z["pdu_reference"], z["function_status"], z["session_id"], z["blocklength"],
                z["filename"], z["block_type"], z["block_number"], z["destination_filesystem"])
-              for z in read_log(base / "s7comm_upload_download.log")]
+              for z in read_zeek_log(base / "s7comm_upload_download.log")]
     assert ours == theirs
 
 
@@ -164,7 +154,7 @@ def test_known_devices_log() -> None:
     ident: dict[str, str] = {}
     for r in records(capture):
         ident.update(r.get("identity", {}))
-    (z,) = read_log(base / "s7comm_known_devices.log")
+    (z,) = read_zeek_log(base / "s7comm_known_devices.log")
     empty = "(empty)"
     assert ident.get("plc_name", empty) == z["automation_system_name"]
     assert ident.get("module_name", empty) == z["module_name"]
@@ -179,5 +169,5 @@ def test_s7comm_plus_log() -> None:
              _h(r["plus_function_code"], 4) if "plus_function_code" in r else "-")
             for r in records(capture) if r["event"] == "s7comm_plus"]
     theirs = [(z["is_orig"], z["version"], z["opcode"], z["opcode_name"].lower(), z["function_code"])
-              for z in read_log(base / "s7comm_plus.log")]
+              for z in read_zeek_log(base / "s7comm_plus.log")]
     assert ours == theirs
