@@ -72,5 +72,6 @@ def test_end_to_end_tiny(demo: Path, tmp_path: Path) -> None:
                     "## Profile of one", "Top 20 by own time"):
         assert heading in text
     assert "| 3,000 |" in text
+    assert "packets/s after start-up" in text
     assert "make bench" in text
     assert not list(Path(bench.tempfile.gettempdir()).glob("plantwarden-bench-*/scale-*.pcap"))
