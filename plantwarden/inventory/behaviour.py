@@ -55,7 +55,7 @@ def _modbus(fields: Mapping[str, Any]) -> str | None:
     if code in MODBUS_WRITES:
         return WRITES
     if code == 90:
-        sub = fields.get("umas_function")
+        sub = _int(fields.get("umas_function"))
         if sub in UMAS_READS:
             return READS
         if sub in UMAS_WRITES:
@@ -71,7 +71,7 @@ def _modbus(fields: Mapping[str, Any]) -> str | None:
 def _s7comm(fields: Mapping[str, Any]) -> str | None:
     group = fields.get("userdata_group")
     if isinstance(group, int):  # user-data
-        sub = fields.get("userdata_subfunction")
+        sub = _int(fields.get("userdata_subfunction"))
         if (group, sub) == S7_UD_READ_SZL:
             return IDENTIFIES
         if group in S7_UD_GROUP_PROGRAMS:
@@ -91,6 +91,10 @@ def _s7comm(fields: Mapping[str, Any]) -> str | None:
     if code in S7_PROGRAMS:
         return PROGRAMS
     return None
+
+
+def _int(value: Any) -> int | None:
+    return value if isinstance(value, int) else None
 
 
 _CLASSIFIERS = {"modbus": _modbus, "s7comm": _s7comm}

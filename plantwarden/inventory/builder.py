@@ -213,7 +213,9 @@ class InventoryBuilder:
             if ev.is_orig and st.client is not None and kind is not None:
                 st.client.behaviour[kind] += 1
             code = fields.get("function_code")
-            mode = _REQUEST_CLASSIFY if code in _DYNAMIC_KIND.get(proto, ()) else _REQUEST
+            dynamic = _DYNAMIC_KIND.get(proto)
+            mode = _REQUEST_CLASSIFY if dynamic is not None and isinstance(code, int) and code in dynamic \
+                else _REQUEST
         elif name.endswith("_exception"):
             fc.exceptions += 1
             mode = _EXCEPTION
