@@ -22,10 +22,12 @@ from plantwarden.core.events import Event
 class Decoder:
     #: the protocol name used in the event log's ``proto`` field
     name: ClassVar[str] = ""
-    #: "tcp" or "udp"
+    #: "tcp", "udp" or "ether" (a layer-2 protocol, chosen by Ethernet type)
     transport: ClassVar[str] = "tcp"
     #: server ports on which the decoder is chosen without probing
     default_ports: ClassVar[tuple[int, ...]] = ()
+    #: for transport "ether": the Ethernet types it decodes (e.g. 0x88B8 for GOOSE)
+    ethertypes: ClassVar[tuple[int, ...]] = ()
 
     def __init__(self) -> None:
         self.violated = False
@@ -41,6 +43,8 @@ class Decoder:
 
     def feed(self, data: bytes, is_orig: bool, ts: float, frame: int) -> list[Event]:
         """Consume the next bytes of one direction; return the messages they complete.
+
+        For UDP and layer-2 decoders ``data`` is one datagram or frame payload.
 
         ``ts`` and ``frame`` are those of the packet that delivered ``data``: every message completed
         by this call is stamped with them.

@@ -29,6 +29,8 @@ def to_record(capture: str, flow: Flow | None, ev: Event) -> dict[str, Any]:
         src, sport, dst, dport = flow.orig_addr, flow.orig_port, flow.resp_addr, flow.resp_port
     else:
         src = sport = dst = dport = None
+    if flow is not None and flow.transport == "ether":  # layer 2: MAC addresses, no ports
+        sport = dport = None
     rec: dict[str, Any] = {
         "capture": capture,
         "ts": ev.ts,

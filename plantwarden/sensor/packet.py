@@ -43,7 +43,7 @@ class Segment:
     """The parts of a frame the sensor needs."""
 
     __slots__ = ("src", "dst", "transport", "sport", "dport", "seq", "ack", "flags", "payload",
-                 "missing", "src_mac", "dst_mac", "vlan", "fragment", "key", "rkey")
+                 "missing", "src_mac", "dst_mac", "vlan", "fragment", "key", "rkey", "ethertype")
 
     def __init__(self) -> None:
         self.src = ""
@@ -62,10 +62,14 @@ class Segment:
         self.fragment = False
         self.key = b""  # raw source address, destination address, source and destination port
         self.rkey = b""  # the same for the other direction
+        self.ethertype = 0  # for frames that are not IP (transport 0): the Ethernet type
 
 
 def link_to_network(linktype: int, data: bytes, seg: Segment) -> tuple[int, int] | str | None:
-    """Return (ip version, offset of the IP header), a weird name, or None (not IP)."""
+    """Return (ip version, offset of the IP header), a weird name, or None (not IP).
+
+    An Ethernet frame that is not IP returns (0, offset of its payload) with ``seg.ethertype`` set.
+    """
     n = len(data)
     if linktype == DLT_EN10MB:
         if n < 14:
@@ -84,7 +88,8 @@ def link_to_network(linktype: int, data: bytes, seg: Segment) -> tuple[int, int]
             return 4, off
         if etype == 0x86DD:
             return 6, off
-        return None
+        seg.ethertype = etype
+        return 0, off
     if linktype in (DLT_NULL, DLT_LOOP):
         if n < 4:
             return "truncated_link_header"
@@ -127,6 +132,14 @@ def dissect(linktype: int, data: bytes, orig_len: int) -> Segment | str | None:
         return net
     ver, off = net
     n = len(data)
+    if ver == 0:  # a layer-2 protocol (GOOSE, PROFINET, LLDP ...): addressed by MAC
+        seg.src = seg.src_mac or ""
+        seg.dst = seg.dst_mac or ""
+        seg.payload = data[off:]
+        et = data[off - 2:off]
+        seg.key = data[6:12] + data[0:6] + et
+        seg.rkey = data[0:6] + data[6:12] + et
+        return seg
     if ver == 4:
         if n < off + 20:
             return "truncated_ip_header"

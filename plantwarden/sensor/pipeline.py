@@ -79,7 +79,12 @@ class Sensor:
         self.limits = limits or Limits()
         self.tcp_ports: dict[int, type[Decoder]] = {}
         self.udp_ports: dict[int, type[Decoder]] = {}
+        self.ethertypes: dict[int, type[Decoder]] = {}
         for d in self.decoders:
+            if d.transport == "ether":
+                for et in d.ethertypes:
+                    self.ethertypes.setdefault(et, d)
+                continue
             table = self.tcp_ports if d.transport == "tcp" else self.udp_ports
             for p in d.default_ports:
                 table.setdefault(p, d)
@@ -116,6 +121,7 @@ class Sensor:
         """
         tcp_flows: FlowTable = {}
         udp_flows: FlowTable = {}
+        l2_flows: FlowTable = {}
         out: Batch = []
         stats = self.stats
         stats["captures"] += 1
@@ -175,19 +181,25 @@ class Sensor:
                     self._tcp(tcp_flows, seg, ts, frame, out)
                 elif proto == 17:
                     self._udp(udp_flows, seg, ts, frame, out)
+                elif proto == 0:
+                    if seg.ethertype in self.ethertypes:
+                        self._l2(l2_flows, seg, ts, frame, out)
+                    else:
+                        stats["non_ip"] += 1
                 else:
                     stats["other_transport"] += 1
                 if ts >= next_sweep or len(tcp_flows) + len(udp_flows) > max_entries:
                     if next_sweep >= 0:
                         self._sweep(tcp_flows, ts, frame, out)
                         self._sweep(udp_flows, ts, frame, out)
+                        self._sweep(l2_flows, ts, frame, out)
                     next_sweep = ts + sweep_interval
                 if len(out) > 2048:
                     stats["events"] += _count(out)
                     yield out
                     out = []
             stats["packets"] += frame
-        for table in (tcp_flows, udp_flows):
+        for table in (tcp_flows, udp_flows, l2_flows):
             for flow, is_orig in list(table.values()):
                 if is_orig:
                     self._end_flow(flow, ts, frame, out)
@@ -218,7 +230,7 @@ class Sensor:
         flows[okey] = (flow, True)
         flows[rkey] = (flow, False)
         self.stats["flows." + transport] += 1
-        ports = self.tcp_ports if transport == "tcp" else self.udp_ports
+        ports = self.tcp_ports if transport == "tcp" else self.udp_ports if transport == "udp" else {}
         cls = ports.get(flow.resp_port) or ports.get(flow.orig_port)
         if cls is not None:
             flow.decoder = cls()
@@ -319,6 +331,22 @@ class Sensor:
             is_orig = sender_is_orig
         else:
             flow, is_orig = hit
+        self._datagram(flow, is_orig, seg, ts, frame, out)
+
+    def _l2(self, flows: FlowTable, seg: Segment, ts: float, frame: int, out: Batch) -> None:
+        """A layer-2 frame of a registered Ethernet type: a flow per (source, destination, type)."""
+        hit = flows.get(seg.key)
+        if hit is None:
+            flow = self._new_flow(flows, seg, True, "ether", ts, frame)
+            cls = self.ethertypes[seg.ethertype]
+            flow.decoder = cls()
+            flow.proto = cls.name
+            is_orig = True
+        else:
+            flow, is_orig = hit
+        self._datagram(flow, is_orig, seg, ts, frame, out)
+
+    def _datagram(self, flow: Flow, is_orig: bool, seg: Segment, ts: float, frame: int, out: Batch) -> None:
         flow.last_ts = ts
         if is_orig:
             flow.orig_pkts += 1
@@ -428,7 +456,7 @@ class Sensor:
                 if idle > lim.tcp_idle_timeout or (flow.state.closing and idle > lim.closed_linger):
                     expired.append(flow)
                     continue
-            elif idle > lim.udp_idle_timeout:
+            elif idle > lim.udp_idle_timeout:  # UDP and layer 2
                 expired.append(flow)
                 continue
             live.append(flow)

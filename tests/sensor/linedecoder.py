@@ -44,3 +44,9 @@ class UdpLineDecoder(LineDecoder):
     name = "udpline"
     transport = "udp"
     default_ports = (7778,)
+
+
+class EtherLineDecoder(LineDecoder):
+    name = "etherline"
+    transport = "ether"
+    ethertypes = (0x88B5,)

@@ -74,4 +74,11 @@ def test_bad_inputs_are_named():
     assert seg(1, ether(b"\x75" + b"\x00" * 30)) == "bad_ip_version"
     assert seg(1, ether(ipv4("1.1.1.1", "2.2.2.2", 6, b"\x00" * 4))) == "truncated_tcp_header"
     assert seg(195, b"\x00" * 30) == "unsupported_link_type"
-    assert seg(1, ether(b"", etype=0x88CC)) is None  # LLDP: not IP, nothing to report
+    assert seg(12, b"") == "truncated_link_header"
+
+
+def test_layer2_frames_carry_their_ethertype_and_mac_key():
+    s = seg(1, ether(b"\x01\x02", etype=0x88B8, vlans=(7,)))
+    assert isinstance(s, Segment) and s.transport == 0 and s.ethertype == 0x88B8 and s.vlan == 7
+    assert s.payload == b"\x01\x02" and s.src == "00:1b:1b:00:00:01" and s.dst == "00:80:f4:00:00:02"
+    assert s.key == bytes.fromhex("001b1b000001" "0080f4000002" "88b8")

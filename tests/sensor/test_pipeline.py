@@ -4,7 +4,7 @@ from plantwarden.sensor.eventlog import dumps, iter_records
 from plantwarden.sensor.pipeline import Limits, Sensor
 
 from .frames import ether, ipv4, pcap, tcp, udp
-from .linedecoder import LineDecoder, UdpLineDecoder
+from .linedecoder import EtherLineDecoder, LineDecoder, UdpLineDecoder
 
 C, S = "10.0.0.1", "10.0.0.2"
 SYN, ACK, PSH, FIN, RST = 0x02, 0x10, 0x08, 0x01, 0x04
@@ -177,3 +177,15 @@ def test_clean_syn_ack_seen_first_orients_the_flow(tmp_path):
     sink, _, _ = run(tmp_path, [pkt(S, C, 9999, 40000, 1, 0, SYN | ACK)])
     flow = sink.ends[0][0]
     assert (flow.orig_addr, flow.orig_port, flow.resp_port) == (C, 40000, 9999)
+
+
+def test_layer2_decoder_by_ethertype(tmp_path):
+    frames = [ether(b"a\n", etype=0x88B5, vlans=(3,)), ether(b"LLDP", etype=0x88CC),
+              ether(b"b\n", etype=0x88B5, src=b"\x00\x80\xf4\x00\x00\x02", dst=b"\x00\x1b\x1b\x00\x00\x01")]
+    p = tmp_path / "l2.pcap"
+    p.write_bytes(pcap([(1.0 + i, f) for i, f in enumerate(frames)]))
+    s = Sensor(decoders=(EtherLineDecoder,))
+    recs = [r for r in iter_records([p], s) if r["event"] == "line"]
+    assert [(r["text"], r["src"], r["sport"], r["is_orig"]) for r in recs] == [
+        ("a", "00:1b:1b:00:00:01", None, True), ("b", "00:80:f4:00:00:02", None, False)]
+    assert s.stats["non_ip"] == 1 and s.stats["flows.ether"] == 1
