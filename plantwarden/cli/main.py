@@ -71,22 +71,26 @@ def decode(captures: tuple[str, ...], fmt: str) -> None:
 _DECODE_HEADER = f"{'frame':>7}  {'time (UTC)':<26}  {'proto':<7}  {'source':<21}    {'destination':<21}  event / fields"
 
 
+_compact = json.JSONEncoder(separators=(",", ":"), default=str).encode
+
+
 def _decode_row(rec: dict[str, Any], with_capture: bool) -> str:
+    """One aligned line; the whole line is escaped once (wire strings can be anywhere in it)."""
     src = f"{rec['src']}:{rec['sport']}" if rec.get("src") is not None else "-"
     dst = f"{rec['dst']}:{rec['dport']}" if rec.get("dst") is not None else "-"
     extras = []
     for k, v in rec.items():
-        if k in _TABLE_SKIP or v is None:
+        if v is None or k in _TABLE_SKIP:
             continue
-        text = v if isinstance(v, str) else json.dumps(v, separators=(",", ":"), default=str)
-        extras.append(f"{k}={text}")
-    row = (f"{rec.get('frame', '-'):>7}  {fmt_ts(rec.get('ts')):<26}  {safe(rec.get('proto') or '-'):<7}  "
-           f"{safe(src):<21} -> {safe(dst):<21}  {safe(rec.get('event'))}")
+        t = type(v)
+        extras.append(f"{k}={v if t is str or t is int else _compact(v)}")
+    row = (f"{rec.get('frame', '-'):>7}  {fmt_ts(rec.get('ts')):<26}  {rec.get('proto') or '-':<7}  "
+           f"{src:<21} -> {dst:<21}  {rec.get('event')}")
     if with_capture:
-        row += f"  [{safe(rec.get('capture'))}]"
+        row += f"  [{rec.get('capture')}]"
     if extras:
-        row += "  " + safe(" ".join(extras))
-    return row
+        row += "  " + " ".join(extras)
+    return safe(row)
 
 
 @contextmanager
