@@ -226,3 +226,15 @@ def test_demo(runner, tmp_path):
     assert "Communications" in res.output
     again = runner.invoke(main, ["demo", "--data", str(data)])
     assert again.exit_code == 0 and "already analysed" in again.output and "PLC2-MIXER" in again.output
+
+
+def test_decode_table_rows_escape_wire_strings():
+    from plantwarden.cli.main import _decode_row
+
+    rec = {"capture": "c", "ts": 1.0, "frame": 3, "proto": "s7comm", "event": "s7comm_userdata_response",
+           "src": "10.0.0.2", "sport": 102, "dst": "10.0.0.1", "dport": 40000, "is_orig": False,
+           "filename": "_0A\x1b[31mred\u202e", "identity": {"plc_name": "x\x07"}, "last_data_unit": True}
+    row = _decode_row(rec, with_capture=True)
+    assert row.isprintable()
+    assert "filename=_0A\\x1b[31mred\\u202e" in row and "last_data_unit=true" in row
+    assert row.startswith("      3  1970-01-01 00:00:01.000000  s7comm   10.0.0.2:102          -> 10.0.0.1:40000")
