@@ -64,7 +64,10 @@ def test_profile_table_orders_by_key() -> None:
     assert "slow" in table
 
 
-def test_end_to_end_tiny(demo: Path, tmp_path: Path) -> None:
+def test_end_to_end_tiny(demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    scratch = tmp_path / "scratch"
+    scratch.mkdir()
+    monkeypatch.setattr(bench.tempfile, "tempdir", str(scratch))
     out = tmp_path / "bench.md"
     assert bench.main(["--capture", str(demo), "--runs", "1", "--sizes", "3000", "--out", str(out)]) == 0
     text = out.read_text()
@@ -74,4 +77,4 @@ def test_end_to_end_tiny(demo: Path, tmp_path: Path) -> None:
     assert "| 3,000 |" in text
     assert "packets/s after start-up" in text
     assert "make bench" in text
-    assert not list(Path(bench.tempfile.gettempdir()).glob("plantwarden-bench-*/scale-*.pcap"))
+    assert list(scratch.iterdir()) == []  # the scale captures and databases are deleted
