@@ -62,8 +62,9 @@ def iter_records(paths: Iterable[str | os.PathLike[str]], sensor: Sensor | None 
 
 
 def dumps(rec: dict[str, Any]) -> str:
-    """One JSONL line. Non-JSON values (bytes) are written as hex."""
-    return json.dumps(rec, separators=(",", ":"), ensure_ascii=False, default=_default)
+    """One JSONL line, ASCII only: strings from the wire cannot carry terminal control or bidi
+    characters to whoever reads the log (they are \\u escapes). Bytes are written as hex."""
+    return json.dumps(rec, separators=(",", ":"), ensure_ascii=True, default=_default)
 
 
 def _default(o: object) -> Any:

@@ -89,6 +89,8 @@ class Sensor:
             for p in d.default_ports:
                 table.setdefault(p, d)
         self.stats: Counter[str] = Counter()
+        #: the messages of exceptions raised by sinks (counted in stats["sink_exceptions"])
+        self.sink_errors: list[str] = []
         self._uid = 0
 
     # -- public API -------------------------------------------------------------------------------
@@ -105,11 +107,17 @@ class Sensor:
                 if events is None:
                     assert flow is not None
                     for end in on_flow_end:
-                        end(capture, flow)
+                        try:
+                            end(capture, flow)
+                        except Exception as exc:  # a sink's bug costs that sink this item only
+                            self._sink_failed(exc)
                     continue
                 for fn in on_event:
-                    for ev in events:
-                        fn(capture, flow, ev)
+                    try:
+                        for ev in events:
+                            fn(capture, flow, ev)
+                    except Exception as exc:
+                        self._sink_failed(exc)
         return self.stats - before
 
     def iter_batches(self, path: str | os.PathLike[str],
@@ -208,6 +216,11 @@ class Sensor:
         yield out
 
     # -- internals --------------------------------------------------------------------------------
+
+    def _sink_failed(self, exc: Exception) -> None:
+        self.stats["sink_exceptions"] += 1
+        if len(self.sink_errors) < 100:
+            self.sink_errors.append(f"{type(exc).__name__}: {exc}")
 
     def _weird(self, out: Batch, name: str, ts: float, frame: int, detail: str = "",
                flow: Flow | None = None, is_orig: bool | None = None) -> None:

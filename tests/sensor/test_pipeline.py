@@ -189,3 +189,24 @@ def test_layer2_decoder_by_ethertype(tmp_path):
     assert [(r["text"], r["src"], r["sport"], r["is_orig"]) for r in recs] == [
         ("a", "00:1b:1b:00:00:01", None, True), ("b", "00:80:f4:00:00:02", None, False)]
     assert s.stats["non_ip"] == 1 and s.stats["flows.ether"] == 1
+
+
+def test_a_failing_sink_is_counted_and_the_others_go_on(tmp_path):
+    class Broken(Collect):
+        def on_event(self, capture, flow, ev):
+            raise RuntimeError("sink bug")
+
+    p = tmp_path / "c.pcap"
+    frames = handshake() + [pkt(C, S, 40000, 7777, 1000, 5000, payload=b"a\nb\n")]
+    p.write_bytes(pcap([(1.0 + i, f) for i, f in enumerate(frames)]))
+    good = Collect()
+    s = Sensor([Broken(), good], decoders=(LineDecoder,))
+    s.process_file(p)
+    # two items reach the broken sink: the lines, then the decoder's end-of-flow event
+    assert s.stats["sink_exceptions"] == 2 and s.sink_errors == ["RuntimeError: sink bug"] * 2
+    assert [ev.name for _, ev in good.events] == ["line", "line", "line_end"] and len(good.ends) == 1
+
+
+def test_jsonl_is_ascii_only():
+    line = dumps({"name": "PLC\x1b[31m\u202e\u0085x"})
+    assert line.isascii() and "\\u001b" in line and "\\u202e" in line
