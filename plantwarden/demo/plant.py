@@ -85,6 +85,7 @@ class Plant:
         self.tl = Timeline()
         self.h = make_hosts(self.rng)
         self.listen_only: tuple[float, float] = (0.0, 0.0)  # PLC1 ignores Modbus requests in this window
+        self.writes: list[tuple[float, str, list[int]]] = []  # (time, "coils"/"registers", values) on PLC1
 
     # ----------------------------------------------------------------------------------- helpers
     def lat(self, lo: float = 0.0008, hi: float = 0.004) -> float:
@@ -123,10 +124,17 @@ class Plant:
         coils = [True, False, True, True, False, False, True, False, False, False, True, False, False,
                  False, False, False]
         second = 1
+        pending = sorted(self.writes)  # the attacker's writes, applied when their time comes
         while second < DURATION - 2:
             t = second + rng.uniform(0.0, 0.02)
             lo, hi = self.listen_only
             answered = not (lo <= t <= hi)
+            while pending and pending[0][0] <= t:
+                _, kind, values = pending.pop(0)
+                if kind == "coils":
+                    coils[:len(values)] = [bool(v) for v in values]
+                else:  # registers 0-3: level is re-measured each scan, the set-point sticks
+                    setpoint = values[1]
             level = max(0, min(4000, level + rng.randint(-15, 15)))
             regs = [level, setpoint, rng.randint(180, 220), rng.randint(0, 5), 1, 0, 0, second & 0xFFFF,
                     0, 0]
@@ -143,7 +151,7 @@ class Plant:
             resp = p.mbap(tid, UNIT, p.mb_read_bits_resp(1, coils)) if answered else None
             t = self.exchange(c, t + self.lat(), req, resp)
             if second % 60 == 30 and answered:  # the operator adjusts the set-point
-                setpoint += rng.choice((-50, 50))
+                setpoint = 1500 if setpoint < 1000 else setpoint + rng.choice((-50, 50))  # or restores it
                 tid += 1
                 pdu = p.mb_write_single_register(1, setpoint)
                 t = self.exchange(c, t + self.lat(), p.mbap(tid, UNIT, pdu), p.mbap(tid, UNIT, pdu))
@@ -255,9 +263,10 @@ class Plant:
 
         bits = [bool(rng.getrandbits(1)) for _ in range(8)]
         tid = rng.randrange(1, 0xFFFF)
+        regs = [9999, 0, 65535, 1]
+        self.writes += [(150.7, "coils", [int(b) for b in bits]), (165.2, "registers", regs)]
         self.attack_modbus_write(150.7, "modbus_write_multiple_coils", tid,
                                  p.mb_write_multiple_coils_req(0, bits), p.mb_write_multiple_resp(15, 0, 8))
-        regs = [9999, 0, 65535, 1]
         self.attack_modbus_write(165.2, "modbus_write_multiple_registers", tid + 1,
                                  p.mb_write_multiple_registers_req(0, regs), p.mb_write_multiple_resp(16, 0, 4))
         # Listen Only Mode: no response, and PLC1 answers nobody until the restart
