@@ -165,6 +165,10 @@ def _analyze_one(store: Any, path: str, name: str | None = None) -> None:
     click.echo(f"{label}: {pkts} packets, {inv.flows} flows, {inv.events} events, {len(inv.assets)} assets, "
                f"{len(inv.communications)} communications, {weirds} weirds "
                f"({human_bytes(size)} in {res.seconds:.2f} s{rate})")
+    failures = res.stats.get("sink_exceptions", 0)
+    if failures:
+        click.echo(f"warning: {label}: the inventory failed on {failures} items (a bug: please report it)",
+                   err=True)
 
 
 def _print_store_summary(store: Any, db: str) -> None:
