@@ -128,8 +128,7 @@ class Sensor:
         of that flow, which comes after its last events.
         """
         tcp_flows: FlowTable = {}
-        udp_flows: FlowTable = {}
-        l2_flows: FlowTable = {}
+        tables: tuple[FlowTable, FlowTable, FlowTable] = (tcp_flows, {}, {})  # TCP, UDP, layer 2
         out: Batch = []
         stats = self.stats
         stats["captures"] += 1
@@ -137,8 +136,8 @@ class Sensor:
         ts = 0.0
         tcp_known = self._tcp_known
         tcp_get = tcp_flows.get
+        packet = self._packet
         sweep_interval = self.limits.sweep_interval
-        max_entries = 2 * self.limits.max_flows
 
         def on_reader_weird(name: str, fr: int, detail: str) -> None:
             stats["weird." + name] += 1
@@ -159,55 +158,21 @@ class Sensor:
                     if hit is not None and 54 <= start <= end <= orig_len and not data[47] & 7:
                         tcp_known(hit[0], hit[1], _u32(data, 38)[0], _u32(data, 42)[0], data[47],
                                   data[start:end], 0, ts, frame, out)
-                        if len(out) > 2048:
-                            stats["events"] += _count(out)
-                            yield out
-                            out = []
-                        continue
-                seg = dissect(linktype, data, orig_len)
-                if seg.__class__ is not Segment:
-                    if seg is None:
-                        stats["non_ip"] += 1
-                    elif seg == "unsupported_link_type":
-                        stats["unsupported_link_type"] += 1
-                        if linktype not in odd_links:  # one weird per link type and capture
-                            odd_links.add(linktype)
-                            self._weird(out, "unsupported_link_type", ts, frame, f"link type {linktype}")
                     else:
-                        self._weird(out, str(seg), ts, frame)
-                    continue
-                assert isinstance(seg, Segment)
-                if orig_len > len(data):
-                    self._weird(out, "truncated_frame", ts, frame,
-                                f"captured {len(data)} of {orig_len} bytes (snap length)")
-                if seg.fragment:
-                    stats["ip_fragments"] += 1
-                    if not seg.key:
-                        continue
-                proto = seg.transport
-                if proto == 6:
-                    self._tcp(tcp_flows, seg, ts, frame, out)
-                elif proto == 17:
-                    self._udp(udp_flows, seg, ts, frame, out)
-                elif proto == 0:
-                    if seg.ethertype in self.ethertypes:
-                        self._l2(l2_flows, seg, ts, frame, out)
-                    else:
-                        stats["non_ip"] += 1
+                        packet(tables, linktype, data, orig_len, ts, frame, out, odd_links)
                 else:
-                    stats["other_transport"] += 1
-                if ts >= next_sweep or len(tcp_flows) + len(udp_flows) > max_entries:
+                    packet(tables, linktype, data, orig_len, ts, frame, out, odd_links)
+                if ts >= next_sweep:
                     if next_sweep >= 0:
-                        self._sweep(tcp_flows, ts, frame, out)
-                        self._sweep(udp_flows, ts, frame, out)
-                        self._sweep(l2_flows, ts, frame, out)
+                        for table in tables:
+                            self._sweep(table, ts, frame, out)
                     next_sweep = ts + sweep_interval
                 if len(out) > 2048:
                     stats["events"] += _count(out)
                     yield out
                     out = []
             stats["packets"] += frame
-        for table in (tcp_flows, udp_flows, l2_flows):
+        for table in tables:
             for flow, is_orig in list(table.values()):
                 if is_orig:
                     self._end_flow(flow, ts, frame, out)
@@ -216,6 +181,45 @@ class Sensor:
         yield out
 
     # -- internals --------------------------------------------------------------------------------
+
+    def _packet(self, tables: tuple[FlowTable, FlowTable, FlowTable], linktype: int, data: bytes,
+                orig_len: int, ts: float, frame: int, out: Batch, odd_links: set[int]) -> None:
+        """The general path of one frame: full dissection, then the flow of its transport."""
+        stats = self.stats
+        seg = dissect(linktype, data, orig_len)
+        if seg.__class__ is not Segment:
+            if seg is None:
+                stats["non_ip"] += 1
+            elif seg == "unsupported_link_type":
+                stats["unsupported_link_type"] += 1
+                if linktype not in odd_links:  # one weird per link type and capture
+                    odd_links.add(linktype)
+                    self._weird(out, "unsupported_link_type", ts, frame, f"link type {linktype}")
+            else:
+                self._weird(out, str(seg), ts, frame)
+            return
+        assert isinstance(seg, Segment)
+        if orig_len > len(data):
+            self._weird(out, "truncated_frame", ts, frame, f"captured {len(data)} of {orig_len} bytes (snap length)")
+        if seg.fragment:
+            stats["ip_fragments"] += 1
+            if not seg.key:
+                return
+        proto = seg.transport
+        if proto == 6:
+            self._tcp(tables[0], seg, ts, frame, out)
+        elif proto == 17:
+            self._udp(tables[1], seg, ts, frame, out)
+        elif proto == 0:
+            if seg.ethertype in self.ethertypes:
+                self._l2(tables[2], seg, ts, frame, out)
+            else:
+                stats["non_ip"] += 1
+        else:
+            stats["other_transport"] += 1
+        for table in tables:
+            if len(table) > 2 * self.limits.max_flows:  # more live flows than allowed (2 keys each)
+                self._sweep(table, ts, frame, out)
 
     def _sink_failed(self, exc: Exception) -> None:
         self.stats["sink_exceptions"] += 1

@@ -210,3 +210,12 @@ def test_a_failing_sink_is_counted_and_the_others_go_on(tmp_path):
 def test_jsonl_is_ascii_only():
     line = dumps({"name": "PLC\x1b[31m\u202e\u0085x"})
     assert line.isascii() and "\\u001b" in line and "\\u202e" in line
+
+
+def test_flow_count_is_bounded(tmp_path):
+    lim = Limits(max_flows=3)
+    frames = [pkt(C, S, 40000 + i, 7777, 1, 0, payload=b"x\n") for i in range(10)]
+    sink, sensor, _ = run(tmp_path, frames, limits=lim)
+    assert sensor.stats["flows_evicted"] > 0 and len(sink.ends) == 10
+    # evicted flows end before the capture does, oldest first
+    assert [f.orig_port for f, _ in sink.ends[:3]] == [40000, 40001, 40002]
