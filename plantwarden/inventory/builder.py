@@ -137,7 +137,9 @@ class InventoryBuilder:
         comm.server_bytes += flow.resp_bytes
         comm.seen(flow.first_ts, flow.last_ts)
         comm.server_ports.add(flow.resp_port)
-        proto = flow.proto or ""
+        # a protocol counts for an asset only when bytes were exchanged: a refused connection
+        # (SYN answered by RST) says nothing about what the server speaks
+        proto = (flow.proto or "") if (flow.orig_bytes or flow.resp_bytes) else ""
         for asset, mac in ((st.client, flow.orig_mac), (st.server, flow.resp_mac)):
             if asset is None:
                 continue
@@ -148,8 +150,7 @@ class InventoryBuilder:
                 asset.macs[mac] = asset.macs.get(mac, 0) + 1
                 self._mac_ips.setdefault(mac, set()).add(asset.ip)
         server = st.server
-        if server is not None and flow.resp_pkts and (
-                proto or (flow.resp_bytes and flow.resp_port in ICS_SERVER_PORTS)):
+        if server is not None and flow.resp_bytes and (proto or flow.resp_port in ICS_SERVER_PORTS):
             server.behaviour[SERVES] += 1
 
     # -- result -----------------------------------------------------------------------------------

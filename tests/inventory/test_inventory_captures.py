@@ -53,6 +53,8 @@ def test_demo_identities_and_vendors(demo):
     src = plc2.facts[("order_number", "6ES7 315-2EH14-0AB0", "s7comm")]
     assert src.capture == "demo.pcap" and src.frame > 0 and src.event.startswith("s7comm_")
     assert inv.assets[hosts["hmi"]].facts == {}
+    # the attacker's Modbus SYN to PLC2 was refused: that says nothing about what PLC2 speaks
+    assert plc2.protocols == {"s7comm"} and plc1.protocols == {"modbus"}
 
 
 def test_demo_communications(demo):
