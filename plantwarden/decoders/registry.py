@@ -5,11 +5,13 @@ from __future__ import annotations
 from plantwarden.decoders.base import Decoder
 from plantwarden.decoders.iec104 import Iec104Decoder
 from plantwarden.decoders.modbus import ModbusDecoder
+from plantwarden.decoders.opcua import OpcuaDecoder
 from plantwarden.decoders.s7comm import S7commDecoder
 
 DECODERS: tuple[type[Decoder], ...] = (
     ModbusDecoder,
     S7commDecoder,
+    OpcuaDecoder,
     Iec104Decoder,
 )
 
