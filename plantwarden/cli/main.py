@@ -17,7 +17,7 @@ import click
 
 from plantwarden.cli.render import fmt_ts, fmt_ts_short, human_bytes, safe, table
 from plantwarden.core.errors import NotACaptureError, PlantwardenError
-from plantwarden.store.db import DEFAULT_DB, ENV_DB, is_url
+from plantwarden.store.target import DEFAULT_DB, ENV_DB, is_url
 
 F = TypeVar("F", bound=Callable[..., Any])
 

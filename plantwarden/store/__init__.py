@@ -1,6 +1,5 @@
-"""Persistence: SQLAlchemy 2 models, Alembic migrations run on open, SQLite by default."""
+"""Persistence: SQLAlchemy 2 models, Alembic migrations run on open, SQLite by default.
 
-from plantwarden.store.db import DEFAULT_DB, ENV_DB, to_url
-from plantwarden.store.service import CaptureInfo, Store, sha256_file
-
-__all__ = ["DEFAULT_DB", "ENV_DB", "CaptureInfo", "Store", "sha256_file", "to_url"]
+Import what you need from the modules (``store.service.Store``, ``store.target.DEFAULT_DB``): this
+package's ``__init__`` stays empty so that light users do not pay for SQLAlchemy's import.
+"""

@@ -10,21 +10,11 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import Engine, create_engine, event
 
+from plantwarden.store.target import DEFAULT_DB, ENV_DB, is_url, to_url
+
+__all__ = ["DEFAULT_DB", "ENV_DB", "is_url", "to_url", "make_engine", "upgrade"]
+
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-DEFAULT_DB = os.path.join("data", "plantwarden.db")
-ENV_DB = "PLANTWARDEN_DB"
-
-
-def is_url(target: str) -> bool:
-    return "://" in target
-
-
-def to_url(target: str | os.PathLike[str]) -> str:
-    """A SQLAlchemy URL for ``target``: URLs pass through, anything else is a SQLite file path."""
-    text = os.fspath(target)
-    if is_url(text):
-        return text
-    return "sqlite:///" + os.path.abspath(text)
 
 
 def make_engine(target: str | os.PathLike[str]) -> Engine:

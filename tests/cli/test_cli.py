@@ -173,7 +173,7 @@ def test_analyze_rejects_a_non_capture_before_touching_the_db(runner, tmp_path):
 
 def test_hostile_strings_are_escaped_in_tables(runner, tmp_path):
     from plantwarden.inventory import InventoryBuilder
-    from plantwarden.store import CaptureInfo, Store
+    from plantwarden.store.service import CaptureInfo, Store
 
     from ..inventory.helpers import flow, resp
 

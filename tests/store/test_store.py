@@ -6,7 +6,7 @@ import pytest
 
 from plantwarden.inventory import InventoryBuilder
 from plantwarden.inventory.export import assets_document, flows_document
-from plantwarden.store import CaptureInfo, Store
+from plantwarden.store.service import CaptureInfo, Store
 
 from ..inventory.helpers import a_weird, flow, modbus_req, modbus_resp, req, resp
 
