@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from plantwarden.decoders.base import Decoder
+from plantwarden.decoders.dnp3 import Dnp3Decoder, Dnp3UdpDecoder
 from plantwarden.decoders.iec104 import Iec104Decoder
 from plantwarden.decoders.modbus import ModbusDecoder
 from plantwarden.decoders.opcua import OpcuaDecoder
@@ -12,6 +13,7 @@ DECODERS: tuple[type[Decoder], ...] = (
     ModbusDecoder,
     S7commDecoder,
     OpcuaDecoder,
+    Dnp3Decoder, Dnp3UdpDecoder,
     Iec104Decoder,
 )
 
