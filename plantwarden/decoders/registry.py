@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from plantwarden.decoders.base import Decoder
 from plantwarden.decoders.dnp3 import Dnp3Decoder, Dnp3UdpDecoder
+from plantwarden.decoders.enip import EnipDecoder, EnipUdpDecoder
 from plantwarden.decoders.iec104 import Iec104Decoder
 from plantwarden.decoders.modbus import ModbusDecoder
 from plantwarden.decoders.opcua import OpcuaDecoder
+from plantwarden.decoders.mqtt import MqttDecoder
 from plantwarden.decoders.s7comm import S7commDecoder
 
 DECODERS: tuple[type[Decoder], ...] = (
@@ -15,6 +17,8 @@ DECODERS: tuple[type[Decoder], ...] = (
     OpcuaDecoder,
     Dnp3Decoder, Dnp3UdpDecoder,
     Iec104Decoder,
+    MqttDecoder,
+    EnipDecoder, EnipUdpDecoder,
 )
 
 
