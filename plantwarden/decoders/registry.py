@@ -8,7 +8,6 @@ from plantwarden.decoders.enip import EnipDecoder, EnipUdpDecoder
 from plantwarden.decoders.iec104 import Iec104Decoder
 from plantwarden.decoders.modbus import ModbusDecoder
 from plantwarden.decoders.opcua import OpcuaDecoder
-from plantwarden.decoders.mqtt import MqttDecoder
 from plantwarden.decoders.s7comm import S7commDecoder
 
 DECODERS: tuple[type[Decoder], ...] = (
@@ -17,7 +16,6 @@ DECODERS: tuple[type[Decoder], ...] = (
     OpcuaDecoder,
     Dnp3Decoder, Dnp3UdpDecoder,
     Iec104Decoder,
-    MqttDecoder,
     EnipDecoder, EnipUdpDecoder,
 )
 
