@@ -16,6 +16,7 @@ from typing import Any, ClassVar
 from plantwarden.core.events import Event, weird
 from plantwarden.decoders.base import Decoder
 from plantwarden.decoders.opcua.binary import Malformed, bytestring, string
+from plantwarden.decoders.opcua.common import request_only, response_only
 from plantwarden.decoders.opcua.constants import (
     MESSAGE_TYPES,
     SERVICE_EVENTS,
@@ -23,7 +24,7 @@ from plantwarden.decoders.opcua.constants import (
     policy_name,
     status_name,
 )
-from plantwarden.decoders.opcua.services import PARSERS, request_only, response_only, service_type
+from plantwarden.decoders.opcua.services import PARSERS, service_type
 
 MAX_CHUNK = 1 << 24  # a chunk header claiming more than 16 MiB is not believed
 MAX_MESSAGE = 1 << 24  # bytes of one message reassembled from chunks
