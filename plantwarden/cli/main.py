@@ -280,7 +280,21 @@ def demo(data_dir: Path) -> None:
         _print_store_summary(store, db)
     click.echo(f"capture:  {capture}")
     click.echo(f"database: {db}")
-    click.echo(f"next:     plantwarden assets --db {db}   |   plantwarden flows --db {db}")
+    prog = _program()
+    click.echo(f"next:     {prog} assets --db {db}   |   {prog} flows --db {db}")
+    click.echo(f"          {prog} decode {capture} --format jsonl   (the event log)")
+
+
+def _program() -> str:
+    """How the user can call this command again: plain ``plantwarden`` when it is on PATH."""
+    import shutil
+
+    argv0 = sys.argv[0] if sys.argv and sys.argv[0] else "plantwarden"
+    found = shutil.which("plantwarden")
+    if found and os.path.realpath(found) == os.path.realpath(argv0):
+        return "plantwarden"
+    rel = os.path.relpath(argv0) if os.path.isabs(argv0) else argv0
+    return rel if os.path.basename(rel) == "plantwarden" else "plantwarden"
 
 
 # -- helpers --------------------------------------------------------------------------------------
