@@ -30,7 +30,11 @@ class Decoder:
     ethertypes: ClassVar[tuple[int, ...]] = ()
 
     def __init__(self) -> None:
+        #: the flow is not this protocol: the sensor stops feeding the decoder
         self.violated = False
+        #: the flow showed a message only this protocol carries (set by the decoder). When several
+        #: decoders claim one port (S7comm and MMS on 102), the sensor keeps the first to confirm.
+        self.confirmed = False
 
     @classmethod
     def probe(cls, data: bytes, is_orig: bool) -> float:

@@ -16,6 +16,7 @@ from plantwarden.core.events import Event, weird
 from plantwarden.core.flow import Flow
 from plantwarden.decoders.base import Decoder
 from plantwarden.decoders.registry import DECODERS
+from plantwarden.sensor.choice import Undecided
 from plantwarden.sensor.packet import Segment, dissect
 from plantwarden.sensor.readers import ProgressCallback, read_capture
 from plantwarden.sensor.reassembly import Half, Piece, seq_diff
@@ -77,8 +78,9 @@ class Sensor:
         self.sinks = list(sinks)
         self.decoders = tuple(decoders)
         self.limits = limits or Limits()
-        self.tcp_ports: dict[int, type[Decoder]] = {}
-        self.udp_ports: dict[int, type[Decoder]] = {}
+        #: port -> the decoders that claim it, in registry order
+        self.tcp_ports: dict[int, tuple[type[Decoder], ...]] = {}
+        self.udp_ports: dict[int, tuple[type[Decoder], ...]] = {}
         self.ethertypes: dict[int, type[Decoder]] = {}
         for d in self.decoders:
             if d.transport == "ether":
@@ -87,7 +89,7 @@ class Sensor:
                 continue
             table = self.tcp_ports if d.transport == "tcp" else self.udp_ports
             for p in d.default_ports:
-                table.setdefault(p, d)
+                table[p] = (*table.get(p, ()), d)
         self.stats: Counter[str] = Counter()
         #: the messages of exceptions raised by sinks (counted in stats["sink_exceptions"])
         self.sink_errors: list[str] = []
@@ -248,13 +250,16 @@ class Sensor:
         flows[rkey] = (flow, False)
         self.stats["flows." + transport] += 1
         ports = self.tcp_ports if transport == "tcp" else self.udp_ports if transport == "udp" else {}
-        cls = ports.get(flow.resp_port) or ports.get(flow.orig_port)
-        if cls is not None:
-            flow.decoder = cls()
-            flow.proto = cls.name
+        classes = ports.get(flow.resp_port) or ports.get(flow.orig_port)
+        if classes is not None:
+            if len(classes) == 1:
+                flow.decoder = classes[0]()
+                flow.proto = classes[0].name
+            else:  # several protocols share the port: the first to confirm wins (sensor/choice.py)
+                flow.decoder = Undecided(flow, classes)
         return flow
 
-    def _server_side(self, sport: int, dport: int, ports: dict[int, type[Decoder]]) -> bool:
+    def _server_side(self, sport: int, dport: int, ports: dict[int, tuple[type[Decoder], ...]]) -> bool:
         """For a flow first seen mid-way: is the sender the server?"""
         if sport in ports and dport not in ports:
             return True

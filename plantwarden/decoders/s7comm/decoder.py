@@ -75,7 +75,6 @@ class S7commDecoder(Decoder):
         super().__init__()
         self._dirs = (_Direction(), _Direction())  # [0] responder, [1] originator
         self._pending: dict[int, tuple[int, list[Item] | None]] = {}
-        self._s7_seen = False
 
     @classmethod
     def probe(cls, data: bytes, is_orig: bool) -> float:
@@ -199,17 +198,17 @@ class S7commDecoder(Decoder):
                  out: list[Event]) -> None:
         pid = pl[0]
         if pid == 0x32:
-            self._s7_seen = True
+            self.confirmed = True
             try:
                 self._s7(pl, d, is_orig, ts, frame, out)
             except (IndexError, ValueError) as exc:
                 out.append(weird("s7comm_malformed_pdu", ts, frame, is_orig, type(exc).__name__))
         elif pid == 0x72:
-            self._s7_seen = True
+            self.confirmed = True
             self._plus(pl, d, is_orig, ts, frame, out)
         elif d.plus_cont:
             self._plus(pl, d, is_orig, ts, frame, out)
-        elif not self._s7_seen:
+        elif not self.confirmed:
             self.violated = True  # ISO transport carrying something else (e.g. MMS)
         else:
             out.append(weird("s7comm_unknown_protocol_id", ts, frame, is_orig, str(pid)))
