@@ -14,7 +14,8 @@ The sensor still wraps every call in a guard: an exception is caught, counted as
 
 from __future__ import annotations
 
-from typing import ClassVar
+from collections.abc import Mapping
+from typing import Any, ClassVar
 
 from plantwarden.core.events import Event
 
@@ -44,6 +45,12 @@ class Decoder:
         ports that no decoder claims.
         """
         return -1.0
+
+    @staticmethod
+    def activity(fields: Mapping[str, Any]) -> str | None:
+        """What a request with these event fields does to the device (``core.activity``): reads,
+        writes, programs or identifies; None when it says nothing about its sender's role."""
+        return None
 
     def feed(self, data: bytes, is_orig: bool, ts: float, frame: int) -> list[Event]:
         """Consume the next bytes of one direction; return the messages they complete.

@@ -8,14 +8,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from plantwarden.core.activity import IDENTIFIES, PROGRAMS, READS, WRITES
 from plantwarden.inventory.vendor import oui_vendor
 
-#: behaviour counters an asset accumulates (see docs/inventory.md, "Roles")
 SERVES = "serves"
-READS = "reads"
-WRITES = "writes"
-PROGRAMS = "programs"
-IDENTIFIES = "identifies"
+#: behaviour counters an asset accumulates (see docs/inventory.md, "Roles")
 BEHAVIOURS: tuple[str, ...] = (SERVES, READS, WRITES, PROGRAMS, IDENTIFIES)
 
 #: roles, in order of precedence (the first that applies is the asset's ``role``)

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from plantwarden.core.events import Event, weird
 from plantwarden.decoders.base import Decoder
 from plantwarden.decoders.modbus import framing
+from plantwarden.decoders.modbus.activity import activity as classify_activity
 from plantwarden.decoders.modbus.constants import (
     EXCEPTION_BIT,
     EXCEPTION_EVENTS,
@@ -43,6 +44,7 @@ class ModbusDecoder(Decoder):
     name: ClassVar[str] = "modbus"
     transport: ClassVar[str] = "tcp"
     default_ports: ClassVar[tuple[int, ...]] = (502,)
+    activity = staticmethod(classify_activity)
 
     __slots__ = (
         "_buf", "_resync", "_junk", "_pending", "confirmed", "adus", "unmatched_responses",

@@ -11,6 +11,7 @@ from typing import Any, ClassVar
 
 from plantwarden.core.events import Event, weird
 from plantwarden.decoders.base import Decoder
+from plantwarden.decoders.s7comm.activity import activity as classify_activity
 from plantwarden.decoders.s7comm.constants import (
     COTP_CC,
     COTP_CR,
@@ -70,6 +71,7 @@ class S7commDecoder(Decoder):
     name: ClassVar[str] = "s7comm"
     transport: ClassVar[str] = "tcp"
     default_ports: ClassVar[tuple[int, ...]] = (102,)
+    activity = staticmethod(classify_activity)
 
     def __init__(self) -> None:
         super().__init__()

@@ -1,0 +1,33 @@
+"""Each decoder classifies its own requests into the shared activities (core/activity.py)."""
+
+import pytest
+
+from plantwarden.core.activity import ACTIVITIES, IDENTIFIES, PROGRAMS, READS, WRITES
+from plantwarden.decoders.modbus import ModbusDecoder
+from plantwarden.decoders.registry import DECODERS
+from plantwarden.decoders.s7comm import S7commDecoder
+
+
+@pytest.mark.parametrize("fields", [{}, {"function_code": "x"}, {"function_code": 3}, {"userdata_group": 4}])
+@pytest.mark.parametrize("dec", DECODERS, ids=lambda d: d.name)
+def test_activity_never_fails_and_speaks_the_shared_words(dec, fields):
+    assert dec.activity(fields) in (None, *ACTIVITIES)
+
+
+@pytest.mark.parametrize(("fields", "want"), [
+    ({"function_code": 3}, READS), ({"function_code": 16}, WRITES), ({"function_code": 43}, IDENTIFIES),
+    ({"function_code": 90, "umas_function": 0x02}, READS), ({"function_code": 90, "umas_function": 0x40}, PROGRAMS),
+    ({"function_code": 90}, PROGRAMS), ({"function_code": 0x83}, READS), ({"function_code": 99}, None),
+])
+def test_modbus(fields, want):
+    assert ModbusDecoder.activity(fields) == want
+
+
+@pytest.mark.parametrize(("fields", "want"), [
+    ({"function_code": 0x04}, READS), ({"function_code": 0x05}, WRITES), ({"function_code": 0x29}, PROGRAMS),
+    ({"function_code": 0x1A}, PROGRAMS), ({"userdata_group": 4, "userdata_subfunction": 1}, IDENTIFIES),
+    ({"userdata_group": 7, "userdata_subfunction": 4}, WRITES), ({"userdata_group": 7, "userdata_subfunction": 1}, READS),
+    ({"userdata_group": 3, "userdata_subfunction": 1}, PROGRAMS), ({"function_code": 0xF0}, None),
+])
+def test_s7comm(fields, want):
+    assert S7commDecoder.activity(fields) == want
