@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 DATA   ?= data
 
-.PHONY: demo test lint typecheck bench venv dev-deps system-deps clean
+.PHONY: demo test lint typecheck bench protocols venv dev-deps system-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,6 +37,10 @@ test: dev-deps lint
 
 bench: dev-deps
 	$(PY) scripts/bench.py --out docs/benchmarks.md
+
+# docs/protocols.md: every decoder against tshark and the Zeek/ICSNPP baselines, capture by capture
+protocols: dev-deps
+	$(PY) scripts/protocol_table.py --out docs/protocols.md
 
 clean:
 	rm -rf $(VENV) $(DATA) .pytest_cache .mypy_cache .ruff_cache

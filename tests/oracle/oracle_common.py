@@ -9,6 +9,7 @@ import csv
 import os
 import shutil
 import subprocess
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -86,3 +87,18 @@ def records(path: Path, proto: str | None = None) -> list[dict[str, Any]]:
     from plantwarden.sensor.eventlog import iter_records
 
     return [r for r in iter_records([path]) if proto is None or r["proto"] == proto]
+
+
+def compare(record_property: Any, theirs: Counter[Any], ours: Counter[Any],
+            expected: tuple[Counter[Any], Counter[Any]] | None = None) -> None:
+    """Assert that two multisets of keys agree but for the documented differences, and record the
+    figures for docs/protocols.md (scripts/protocol_table.py reads them from the test report)."""
+    only_theirs, only_ours = theirs - ours, ours - theirs
+    record_property("oracle", {"theirs": sum(theirs.values()), "ours": sum(ours.values()),
+                               "matched": sum((theirs & ours).values()),
+                               "documented": sum(expected[0].values()) + sum(expected[1].values())
+                               if expected else 0})
+    want = expected or (Counter(), Counter())
+    assert (only_theirs, only_ours) == want, (
+        f"{sum(only_theirs.values())} keys only in the oracle: {sorted(only_theirs)[:20]}; "
+        f"{sum(only_ours.values())} only in ours: {sorted(only_ours)[:20]}")

@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections import Counter
 from itertools import zip_longest
 from pathlib import Path
+from typing import Any
 
 import pytest
-from oracle_common import PCAPS, captures_with, records, tshark_fields
+from oracle_common import PCAPS, captures_with, compare, records, tshark_fields
 
 Key = tuple[int, int, int, int | None]
 
@@ -63,17 +64,10 @@ def our_adus(path: Path) -> Counter[Key]:
 @pytest.mark.shared
 @pytest.mark.tshark
 @pytest.mark.parametrize("capture", CAPTURES or ["<no ../shared>"], ids=lambda c: Path(c).name)
-def test_modbus_matches_tshark(capture: str) -> None:
+def test_modbus_matches_tshark(capture: str, record_property: Any) -> None:
     if not CAPTURES:
         pytest.skip("../shared/pcaps is absent")
     path = PCAPS / capture
     theirs = tshark_adus(path)
-    ours = our_adus(path)
     assert theirs, "tshark found no Modbus ADU: the manifest row is wrong"
-    only_theirs = theirs - ours
-    only_ours = ours - theirs
-    expected = KNOWN_DIFFERENCES.get(path.name, (Counter(), Counter()))
-    assert (only_theirs, only_ours) == expected, (
-        f"{len(only_theirs)} ADUs only in tshark: {sorted(only_theirs)[:20]}; "
-        f"{len(only_ours)} only in ours: {sorted(only_ours)[:20]}"
-    )
+    compare(record_property, theirs, our_adus(path), KNOWN_DIFFERENCES.get(path.name))
