@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 DATA   ?= data
 
-.PHONY: demo test lint typecheck bench protocols venv dev-deps system-deps clean
+.PHONY: demo test lint bench protocols venv dev-deps system-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)

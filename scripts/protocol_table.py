@@ -95,8 +95,10 @@ def render(results: list[Result], protos: list[tuple[str, str]]) -> str:
         theirs = sum(r.figures.get("theirs", 0) for r in ts)
         matched = sum(r.figures.get("matched", 0) for r in ts)
         oracle = ", ".join(o for o, xs in (("tshark", ts), ("Zeek/ICSNPP", zk)) if xs) or "no oracle (byte fixtures)"
+        page = ROOT / "docs" / "protocols" / f"{name}.md"
+        label = f"[{name}](protocols/{name}.md)" if page.is_file() else name
         lines.append(
-            f"| {name} | {transport} | {sum(r.outcome == 'passed' for r in ts)} / {len(ts)} | "
+            f"| {label} | {transport} | {sum(r.outcome == 'passed' for r in ts)} / {len(ts)} | "
             + (f"{matched:,} / {theirs:,} ({100 * matched / theirs:.2f} %)" if theirs else "-")
             + f" | {sum(r.outcome == 'passed' for r in zk)} / {len(zk)} | {oracle} |")
     lines += ["", "## Captures compared with tshark", "",
