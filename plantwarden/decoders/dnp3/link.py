@@ -33,6 +33,7 @@ _T16: Final = [_T8[(_T8[x & 0xFF] ^ (x >> 8)) & 0xFF] ^ (_T8[x & 0xFF] ^ (x >> 8
 _HDR_WORDS: Final = struct.Struct("<4HH")  # the 8 header bytes as 4 words, then the CRC
 _WORD_STRUCTS: Final = [struct.Struct(f"<{n}H") for n in range(BLOCK // 2 + 1)]
 _U16: Final = struct.Struct("<H")
+_FULL_BLOCK: Final = struct.Struct("<9H")
 
 
 def crc(data: bytes, start: int = 0, end: int | None = None) -> int:
@@ -84,14 +85,21 @@ def user_data(buf: bytes, off: int, len_field: int) -> tuple[bytes, int]:
     parts = []
     bad = 0
     left = ud
-    while left > 0:
-        n = BLOCK if left > BLOCK else left
-        end = p + n
-        if crc(buf, p, end) != _U16.unpack_from(buf, end)[0]:
+    t = _T16
+    full = _FULL_BLOCK.unpack_from
+    while left > BLOCK:
+        # a full block: 8 little-endian words and the CRC, checked without a loop
+        w0, w1, w2, w3, w4, w5, w6, w7, sent = full(buf, p)
+        c = t[t[t[t[t[t[t[t[w0] ^ w1] ^ w2] ^ w3] ^ w4] ^ w5] ^ w6] ^ w7]
+        if (~c & 0xFFFF) != sent:
             bad += 1
-        parts.append(buf[p:end])
-        p = end + 2
-        left -= n
+        parts.append(buf[p:p + BLOCK])
+        p += BLOCK + 2
+        left -= BLOCK
+    end = p + left
+    if crc(buf, p, end) != _U16.unpack_from(buf, end)[0]:
+        bad += 1
+    parts.append(buf[p:end])
     return b"".join(parts), bad
 
 
