@@ -5,6 +5,7 @@ from __future__ import annotations
 from plantwarden.decoders.base import Decoder
 from plantwarden.decoders.dnp3 import Dnp3Decoder, Dnp3UdpDecoder
 from plantwarden.decoders.enip import EnipDecoder, EnipUdpDecoder
+from plantwarden.decoders.fins import FinsDecoder, FinsUdpDecoder
 from plantwarden.decoders.iec104 import Iec104Decoder
 from plantwarden.decoders.modbus import ModbusDecoder
 from plantwarden.decoders.opcua import OpcuaDecoder
@@ -17,6 +18,7 @@ DECODERS: tuple[type[Decoder], ...] = (
     Dnp3Decoder, Dnp3UdpDecoder,
     Iec104Decoder,
     EnipDecoder, EnipUdpDecoder,
+    FinsDecoder, FinsUdpDecoder,
 )
 
 

@@ -94,11 +94,14 @@ def compare(record_property: Any, theirs: Counter[Any], ours: Counter[Any],
     """Assert that two multisets of keys agree but for the documented differences, and record the
     figures for docs/protocols.md (scripts/protocol_table.py reads them from the test report)."""
     only_theirs, only_ours = theirs - ours, ours - theirs
-    record_property("oracle", {"theirs": sum(theirs.values()), "ours": sum(ours.values()),
-                               "matched": sum((theirs & ours).values()),
-                               "documented": sum(expected[0].values()) + sum(expected[1].values())
-                               if expected else 0})
+    record(record_property, theirs, ours, sum(expected[0].values()) + sum(expected[1].values()) if expected else 0)
     want = expected or (Counter(), Counter())
     assert (only_theirs, only_ours) == want, (
         f"{sum(only_theirs.values())} keys only in the oracle: {sorted(only_theirs)[:20]}; "
         f"{sum(only_ours.values())} only in ours: {sorted(only_ours)[:20]}")
+
+
+def record(record_property: Any, theirs: Counter[Any], ours: Counter[Any], documented: int) -> None:
+    """Record a comparison's figures for docs/protocols.md (for tests that assert in their own way)."""
+    record_property("oracle", {"theirs": sum(theirs.values()), "ours": sum(ours.values()),
+                               "matched": sum((theirs & ours).values()), "documented": documented})

@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from oracle_common import PCAPS, captures_with, records, tshark_fields
+from oracle_common import PCAPS, captures_with, record, records, tshark_fields
 
 #: tshark application-layer field -> our key
 AL_FIELDS = {
@@ -119,7 +119,7 @@ def our_keys(path: Path) -> tuple[Counter[Key], list[tuple[int, str, int]]]:
 @pytest.mark.shared
 @pytest.mark.tshark
 @pytest.mark.parametrize("capture", CAPTURES or ["<no ../shared>"])
-def test_dnp3_matches_tshark(capture: str) -> None:
+def test_dnp3_matches_tshark(capture: str, record_property: Any) -> None:
     if not CAPTURES:
         pytest.skip("../shared/pcaps is absent")
     path = PCAPS / capture
@@ -134,6 +134,8 @@ def test_dnp3_matches_tshark(capture: str) -> None:
         sides.setdefault(frame, set()).add("ours")
     got = {f: "both" if len(s) == 2 else next(iter(s)) for f, s in sides.items()}
     want = {f: side for f, (side, _) in KNOWN_DIFFERENCES.get(Path(capture).name, {}).items()}
+    documented = sum(n for k, n in (only_theirs + only_ours).items() if k[0] in want)
+    record(record_property, theirs, ours, documented)
     assert sorted(got.items()) == sorted(want.items()), (sorted(only_theirs.items())[:10], sorted(only_ours.items())[:10])
     assert theirs or their_links
     missing = [k for k in our_links if (k[1], k[2]) not in their_links.get(k[0], Counter())]
