@@ -8,6 +8,7 @@ from plantwarden.decoders.enip import EnipDecoder, EnipUdpDecoder
 from plantwarden.decoders.fins import FinsDecoder, FinsUdpDecoder
 from plantwarden.decoders.iec104 import Iec104Decoder
 from plantwarden.decoders.modbus import ModbusDecoder
+from plantwarden.decoders.mqtt import MqttDecoder
 from plantwarden.decoders.opcua import OpcuaDecoder
 from plantwarden.decoders.s7comm import S7commDecoder
 
@@ -17,6 +18,7 @@ DECODERS: tuple[type[Decoder], ...] = (
     OpcuaDecoder,
     Dnp3Decoder, Dnp3UdpDecoder,
     Iec104Decoder,
+    MqttDecoder,
     EnipDecoder, EnipUdpDecoder,
     FinsDecoder, FinsUdpDecoder,
 )
