@@ -208,7 +208,7 @@ def read_response(b: bytes, o: int, f: dict[str, Any], ctx: Any) -> Any:
         item["status"] = status_name(dv.get("status_code", 0))
         _value_fields(dv, item)
         if i < len(req) and req[i][1] == 13:
-            _identity_from_value(req[i][0], b, start, dv, ident)
+            _identity_from_value(req[i][0], b, start, dv, ident, f)
         if len(items) < MAX_ITEMS:
             items.append(item)
     f["item_count"] = n
@@ -218,7 +218,8 @@ def read_response(b: bytes, o: int, f: dict[str, Any], ctx: Any) -> Any:
     return None
 
 
-def _identity_from_value(node: str, b: bytes, start: int, dv: dict[str, Any], ident: dict[str, str]) -> None:
+def _identity_from_value(node: str, b: bytes, start: int, dv: dict[str, Any], ident: dict[str, str],
+                         f: dict[str, Any]) -> None:
     """Server identity from a Read of ServerStatus, its BuildInfo or one of BuildInfo's children."""
     if not node.startswith("i="):
         return
@@ -240,7 +241,7 @@ def _identity_from_value(node: str, b: bytes, start: int, dv: dict[str, Any], id
         _, p = datetime_(body, p)
         _, p = datetime_(body, p)
         state, p = u32(body, p)
-        ident["server_state"] = name_of(SERVER_STATES, state)
+        f["server_state"] = name_of(SERVER_STATES, state)
     elif tid != ENC_BUILD_INFO:
         return
     for key in ("product_code", "vendor", "product_name", "application_version", "revision"):
