@@ -31,3 +31,24 @@ def test_modbus(fields, want):
 ])
 def test_s7comm(fields, want):
     assert S7commDecoder.activity(fields) == want
+
+
+def test_dnp3():
+    from plantwarden.decoders.dnp3 import Dnp3Decoder
+
+    assert Dnp3Decoder.activity({"function_code": 1, "objects": [{"group": 30}]}) == READS
+    assert Dnp3Decoder.activity({"function_code": 1, "objects": [{"group": 0, "variation": 254}]}) == IDENTIFIES
+    assert Dnp3Decoder.activity({"function_code": 5}) == WRITES  # direct operate
+    assert Dnp3Decoder.activity({"function_code": 13}) == PROGRAMS  # cold restart
+    assert Dnp3Decoder.activity({"function_code": 129}) is None  # a response code
+
+
+def test_enip():
+    from plantwarden.decoders.enip import EnipDecoder
+
+    assert EnipDecoder.activity({"service_code": 0x4C, "class": 0x6B}) == READS
+    assert EnipDecoder.activity({"service_code": 0x4D}) == WRITES
+    assert EnipDecoder.activity({"service_code": 0x07}) == PROGRAMS  # stop
+    assert EnipDecoder.activity({"service_code": 0x01, "class": 0x01}) == IDENTIFIES
+    assert EnipDecoder.activity({"command_code": 0x63}) == IDENTIFIES  # ListIdentity
+    assert EnipDecoder.activity({"service_code": 0x0A}) is None  # multiple service packet: a container

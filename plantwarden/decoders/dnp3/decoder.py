@@ -12,6 +12,7 @@ from typing import Any, ClassVar, Final
 from plantwarden.core.events import Event, weird
 from plantwarden.decoders.base import Decoder
 from plantwarden.decoders.dnp3 import link
+from plantwarden.decoders.dnp3.activity import activity as classify_activity
 from plantwarden.decoders.dnp3.constants import (
     AC_CON,
     AC_FIN,
@@ -83,6 +84,7 @@ class Dnp3Decoder(Decoder):
     """DNP3 over TCP: the stream of each direction holds link frames back to back."""
 
     name: ClassVar[str] = "dnp3"
+    activity = staticmethod(classify_activity)
     transport: ClassVar[str] = "tcp"
     default_ports: ClassVar[tuple[int, ...]] = (20000,)
 

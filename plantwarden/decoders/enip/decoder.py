@@ -15,6 +15,7 @@ from typing import Any, ClassVar, Final
 from plantwarden.core.events import Event, weird
 from plantwarden.decoders.base import Decoder
 from plantwarden.decoders.enip import framing
+from plantwarden.decoders.enip.activity import activity as classify_activity
 from plantwarden.decoders.enip.cip import Ctx, request, response
 from plantwarden.decoders.enip.constants import (
     COMMANDS,
@@ -67,6 +68,7 @@ class _EnipBase(Decoder):
     """Encapsulation messages -> events; request/response pairing for CIP."""
 
     name: ClassVar[str] = "enip"
+    activity = staticmethod(classify_activity)
 
     def __init__(self) -> None:
         super().__init__()
