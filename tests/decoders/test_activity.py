@@ -52,3 +52,14 @@ def test_enip():
     assert EnipDecoder.activity({"service_code": 0x01, "class": 0x01}) == IDENTIFIES
     assert EnipDecoder.activity({"command_code": 0x63}) == IDENTIFIES  # ListIdentity
     assert EnipDecoder.activity({"service_code": 0x0A}) is None  # multiple service packet: a container
+
+
+def test_opcua():
+    from plantwarden.decoders.opcua import OpcuaDecoder
+
+    assert OpcuaDecoder.activity({"service": "read"}) == READS
+    assert OpcuaDecoder.activity({"service": "write"}) == WRITES
+    assert OpcuaDecoder.activity({"service": "call"}) == WRITES
+    assert OpcuaDecoder.activity({"service": "add_nodes"}) == PROGRAMS
+    assert OpcuaDecoder.activity({"service": "get_endpoints"}) == IDENTIFIES
+    assert OpcuaDecoder.activity({"service": "create_session"}) is None

@@ -15,6 +15,7 @@ from typing import Any, ClassVar
 
 from plantwarden.core.events import Event, weird
 from plantwarden.decoders.base import Decoder
+from plantwarden.decoders.opcua.activity import activity as classify_activity
 from plantwarden.decoders.opcua.binary import Malformed, bytestring, string
 from plantwarden.decoders.opcua.common import request_only, response_only
 from plantwarden.decoders.opcua.constants import (
@@ -56,6 +57,7 @@ class OpcuaDecoder(Decoder):
     name: ClassVar[str] = "opcua"
     transport: ClassVar[str] = "tcp"
     default_ports: ClassVar[tuple[int, ...]] = (4840,)
+    activity = staticmethod(classify_activity)
 
     def __init__(self) -> None:
         super().__init__()
