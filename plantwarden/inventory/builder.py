@@ -45,8 +45,10 @@ def is_host_address(addr: str) -> bool:
 
 # how an event counts in its function table (cached per flow and event name, see _FlowState.cache)
 _REQUEST, _REQUEST_CLASSIFY, _RESPONSE, _EXCEPTION = 0, 1, 2, 3
-#: protocols whose request behaviour depends on more than the function code (Modbus UMAS sub-functions)
-_DYNAMIC_KIND = {"modbus": frozenset({90})}
+#: protocols whose request activity follows from the event name and function code alone, so it can be
+#: cached per flow and event name; with the codes that are exceptions (Modbus UMAS: by sub-function).
+#: Every other protocol is classified request by request (DNP3 reads of group 0, CIP by class ...).
+_STATIC_KIND = {"modbus": frozenset({90}), "s7comm": frozenset()}
 _Cached = tuple[Any, FunctionCount, int, "str | None"]
 
 
@@ -214,9 +216,9 @@ class InventoryBuilder:
             if ev.is_orig and st.client is not None and kind is not None:
                 st.client.behaviour[kind] += 1
             code = fields.get("function_code")
-            dynamic = _DYNAMIC_KIND.get(proto)
-            mode = _REQUEST_CLASSIFY if dynamic is not None and isinstance(code, int) and code in dynamic \
-                else _REQUEST
+            static = _STATIC_KIND.get(proto)
+            mode = _REQUEST if static is not None and isinstance(code, int) and code not in static \
+                else _REQUEST_CLASSIFY
         elif name.endswith("_exception"):
             fc.exceptions += 1
             mode = _EXCEPTION
@@ -246,13 +248,17 @@ def function_key(proto: str, event: str, fields: Mapping[str, Any]) -> tuple[str
     The key is ``function_code`` in decimal (Modbus: without the exception bit). S7comm user-data
     has no function code: its key is ``userdata/<group>/<subfunction>`` and its name
     ``<group name>/<subfunction name>``. The name is otherwise the decoder's ``function`` field, else
-    the event name without the protocol prefix and the ``_request``/``_response`` suffix.
+    the event name without the protocol prefix and the ``_request``/``_response`` suffix. A protocol
+    without function codes (CIP, OPC UA ...) is counted by that message name, as key and name.
     """
     code = fields.get("function_code")
     if code is None:
         group = fields.get("userdata_group")
-        if group is None:
-            return None
+        if group is None:  # a protocol without function codes (CIP, OPC UA ...): the message name
+            if not event.endswith(("_request", "_response", "_exception")):
+                return None
+            name = _event_function(proto, event)
+            return name, name
         sub = fields.get("userdata_subfunction", fields.get("cpu_mode", "-"))
         gname = fields.get("userdata_group_name") or group
         sname = fields.get("userdata_subfunction_name") or fields.get("cpu_mode_name") or sub
