@@ -26,6 +26,8 @@ from plantwarden.decoders.iec104.constants import (
 )
 from plantwarden.decoders.iec104.elements import ELEMENTS, SEGMENT_TYPE
 
+_ELEMENTS = tuple(ELEMENTS.get(t) for t in range(256))
+
 # per-direction framing modes
 _SYNC = 0  # at an APDU boundary
 _LOOSE = 1  # junk after an APDU on a confirmed flow: next 0x68 with a sane length (as Wireshark)
@@ -66,10 +68,16 @@ class Iec104Decoder(Decoder):
             return out
         d = 1 if is_orig else 0
         buf = self._buf[d]
+        mode = self._mode[d]
+        if not buf and mode == _SYNC and self.confirmed and data[0] == START and len(data) > 1:
+            # fast path: a segment that is exactly one APDU (the common case)
+            length = data[1]
+            if length + 2 == len(data) and length >= MIN_LENGTH:
+                self._apdu(data, 2, len(data), d, is_orig, ts, frame, out)
+                return out
         buf = buf + data if buf else data
         n = len(buf)
         off = 0
-        mode = self._mode[d]
         if mode == _SYNC and not self.confirmed:
             mode = _STRICT
         while off < n:
@@ -129,10 +137,24 @@ class Iec104Decoder(Decoder):
         if c0 & 1 == 0:
             send = (c0 | buf[s + 1] << 8) >> 1
             recv = (buf[s + 2] | buf[s + 3] << 8) >> 1
-            f: dict[str, Any] = {"frame_type": "I", "send_seq": send, "recv_seq": recv, "u_function": None}
             exp = self._next_send[d]
             self._next_send[d] = (send + 1) & 0x7FFF
-            problem = self._asdu(buf, s + 4, end, f)
+            a = s + 4
+            if end - a >= ASDU_HEADER:
+                t = buf[a]
+                vsq = buf[a + 1]
+                cot = buf[a + 2]
+                f: dict[str, Any] = {
+                    "frame_type": "I", "send_seq": send, "recv_seq": recv, "u_function": None,
+                    "type_id": t, "type_name": TYPE_NAMES[t], "sq": vsq >= 0x80, "num_objects": vsq & 0x7F,
+                    "cause": cot & 0x3F, "cause_name": CAUSE_NAMES[cot & 0x3F], "negative": bool(cot & 0x40),
+                    "test": cot >= 0x80, "originator_address": buf[a + 3],
+                    "common_address": buf[a + 4] | buf[a + 5] << 8,
+                }
+                problem = self._objects(buf, a + ASDU_HEADER, end, t, vsq, f)
+            else:
+                f = {"frame_type": "I", "send_seq": send, "recv_seq": recv, "u_function": None}
+                problem = self._short_asdu(buf, a, end, f)
             out.append(Event(ASDU_EVENTS[f["type_id"]] if "type_id" in f else "iec104_unknown_asdu",
                              ts, frame, is_orig, f))
             if problem:
@@ -153,41 +175,32 @@ class Iec104Decoder(Decoder):
             out.append(weird("iec104_bad_length", ts, frame, is_orig,
                              f"{'S' if c0 & 3 == 1 else 'U'} frame with APDU length {end - s}"))
 
-    def _asdu(self, buf: bytes, a: int, end: int, f: dict[str, Any]) -> tuple[str, str] | None:
-        """Fill ``f`` with the ASDU in ``buf[a:end]``; return a (weird name, detail) when it is odd."""
+    @staticmethod
+    def _short_asdu(buf: bytes, a: int, end: int, f: dict[str, Any]) -> tuple[str, str]:
+        """An ASDU shorter than its header: the fields that fit."""
         size = end - a
-        if size < ASDU_HEADER:
-            if size >= 1:
-                f["type_id"] = t = buf[a]
-                f["type_name"] = TYPE_NAMES[t]
-            if size >= 3:
-                cot = buf[a + 2]
-                f["cause"] = cot & 0x3F
-                f["cause_name"] = CAUSE_NAMES[cot & 0x3F]
-            if size >= 4:
-                f["originator_address"] = buf[a + 3]
-            f["objects"] = []
-            f["ioa"] = None
-            return ("iec104_short_asdu", f"{size} bytes of ASDU, the header needs {ASDU_HEADER}")
-        t = buf[a]
-        vsq = buf[a + 1]
-        cot = buf[a + 2]
+        if size >= 1:
+            f["type_id"] = t = buf[a]
+            f["type_name"] = TYPE_NAMES[t]
+        if size >= 3:
+            cot = buf[a + 2]
+            f["cause"] = cot & 0x3F
+            f["cause_name"] = CAUSE_NAMES[cot & 0x3F]
+        if size >= 4:
+            f["originator_address"] = buf[a + 3]
+        f["objects"] = []
+        f["ioa"] = None
+        return ("iec104_short_asdu", f"{size} bytes of ASDU, the header needs {ASDU_HEADER}")
+
+    @staticmethod
+    def _objects(buf: bytes, p: int, end: int, t: int, vsq: int, f: dict[str, Any]) -> tuple[str, str] | None:
+        """Put the information objects of ``buf[p:end]`` into ``f``; return a (weird name, detail)
+        when they do not fit the ASDU."""
         count = vsq & 0x7F
         sq = vsq >= 0x80
-        f["type_id"] = t
-        f["type_name"] = TYPE_NAMES[t]
-        f["sq"] = sq
-        f["num_objects"] = count
-        f["cause"] = cot & 0x3F
-        f["cause_name"] = CAUSE_NAMES[cot & 0x3F]
-        f["negative"] = bool(cot & 0x40)
-        f["test"] = cot >= 0x80
-        f["originator_address"] = buf[a + 3]
-        f["common_address"] = buf[a + 4] | buf[a + 5] << 8
         objs: list[dict[str, Any]] = []
         f["objects"] = objs
-        p = a + ASDU_HEADER
-        el = ELEMENTS.get(t)
+        el = _ELEMENTS[t]
         if el is None:
             f["ioa"] = buf[p] | buf[p + 1] << 8 | buf[p + 2] << 16 if end - p >= 3 else None
             f["data"] = buf[p:end].hex()
