@@ -225,3 +225,19 @@ def test_repeated_messages_on_one_flow_keep_counting_right():
     assert (c.functions["4"].responses, c.functions["4"].exceptions) == (2, 1)
     assert c.functions["userdata/4/1"].requests == 2 and c.functions["userdata/3/1"].requests == 1
     assert inv.assets[EWS_IP].behaviour["identifies"] == 2 and inv.assets[EWS_IP].behaviour["programs"] == 1
+
+
+def test_activity_that_depends_on_more_than_the_function_code_is_not_cached():
+    """Two DNP3 reads on one flow: of analog inputs (reads), then of device attributes (identifies)."""
+    f = flow(HMI_IP, PLC_IP, 20000, "dnp3")
+    inv = run((f, [req("dnp3_read_request", function_code=1, objects=[{"group": 30}]),
+                   req("dnp3_read_request", function_code=1, objects=[{"group": 0}])]))
+    assert inv.assets[HMI_IP].behaviour["reads"] == 1 and inv.assets[HMI_IP].behaviour["identifies"] == 1
+
+
+def test_protocol_without_function_codes_is_counted_by_message_name():
+    f = flow(HMI_IP, PLC_IP, 4840, "opcua")
+    inv = run((f, [req("opcua_read_request", service="read"), resp("opcua_read_response", service="read")]))
+    comm = inv.communications[(HMI_IP, PLC_IP, "opcua")]
+    assert (comm.functions["read"].requests, comm.functions["read"].responses) == (1, 1)
+    assert inv.assets[HMI_IP].role == HMI
