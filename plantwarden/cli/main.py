@@ -25,6 +25,24 @@ F = TypeVar("F", bound=Callable[..., Any])
 _TABLE_SKIP = frozenset({"capture", "ts", "frame", "proto", "event", "src", "sport", "dst", "dport", "is_orig"})
 
 
+def _decoders_option(f: F) -> F:
+    return click.option(
+        "--decoders", "decoders", metavar="NAMES", default=None,
+        help="Only these decoders, comma-separated (e.g. modbus,s7comm); default: all. For diagnosis and "
+             "benchmarks: the other protocols go undecoded.",
+    )(f)
+
+
+def _sensor(decoders: str | None) -> Any:
+    from plantwarden.decoders.registry import select
+    from plantwarden.sensor.pipeline import Sensor
+
+    try:
+        return Sensor(decoders=select(decoders))
+    except KeyError as exc:
+        raise click.BadParameter(str(exc.args[0]), param_hint="--decoders") from None
+
+
 def _db_option(f: F) -> F:
     return click.option(
         "--db", "db", envvar=ENV_DB, default=DEFAULT_DB, show_default=True, metavar="PATH_OR_URL",
@@ -44,22 +62,24 @@ def main() -> None:
 @click.argument("captures", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
 @click.option("--format", "fmt", type=click.Choice(["jsonl", "table"]), default="jsonl", show_default=True,
               help="jsonl: the event log (docs/event-log.md); table: aligned columns for humans.")
-def decode(captures: tuple[str, ...], fmt: str) -> None:
+@_decoders_option
+def decode(captures: tuple[str, ...], fmt: str, decoders: str | None) -> None:
     """Decode captures and print every event (one record per decoded message or weird)."""
     from plantwarden.sensor.eventlog import dumps, iter_records
 
+    sensor = _sensor(decoders)
     for path in captures:
         _check_readable(path)
     out = sys.stdout
     with _broken_pipe_guard():
         try:
             if fmt == "jsonl":
-                for rec in iter_records(captures):
+                for rec in iter_records(captures, sensor):
                     out.write(dumps(rec))
                     out.write("\n")
             else:
                 out.write(_DECODE_HEADER + "\n")
-                for rec in iter_records(captures):
+                for rec in iter_records(captures, sensor):
                     out.write(_decode_row(rec, len(captures) > 1))
                     out.write("\n")
             out.flush()
@@ -126,21 +146,28 @@ def _check_readable(path: str) -> None:
 @main.command()
 @click.argument("captures", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
 @_db_option
-def analyze(captures: tuple[str, ...], db: str) -> None:
+@_decoders_option
+def analyze(captures: tuple[str, ...], db: str, decoders: str | None) -> None:
     """Run the sensor over captures, build the inventory and store it.
 
     A capture whose content (SHA-256) is already in the store is skipped: analysing it again changes
     nothing.
     """
+    from plantwarden.decoders.registry import select
+
+    try:
+        chosen = select(decoders)
+    except KeyError as exc:
+        raise click.BadParameter(str(exc.args[0]), param_hint="--decoders") from None
     for path in captures:
         _check_readable(path)
     with _open_store(db, create=True) as store:
         for path in captures:
-            _analyze_one(store, path)
+            _analyze_one(store, path, decoders=chosen)
         _print_store_summary(store, db)
 
 
-def _analyze_one(store: Any, path: str, name: str | None = None) -> None:
+def _analyze_one(store: Any, path: str, name: str | None = None, decoders: Any = None) -> None:
     from plantwarden.store.ingest import ingest
 
     size = os.path.getsize(path)
@@ -148,7 +175,7 @@ def _analyze_one(store: Any, path: str, name: str | None = None) -> None:
     with click.progressbar(length=size, label=label, file=sys.stderr, show_pos=False,
                            show_percent=True) as bar:
         try:
-            res = ingest(store, path, progress=bar.update, name=name)
+            res = ingest(store, path, progress=bar.update, name=name, decoders=decoders)
         except NotACaptureError as exc:
             raise click.ClickException(f"{safe(path)}: {exc}") from None
         except OSError as exc:

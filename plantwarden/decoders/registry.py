@@ -29,3 +29,15 @@ def by_name(name: str) -> type[Decoder]:
         if d.name == name:
             return d
     raise KeyError(name)
+
+
+def select(names: str | None) -> tuple[type[Decoder], ...]:
+    """The decoders named in a comma-separated list (all of them for None or "all")."""
+    if names is None or names.strip() in ("", "all"):
+        return DECODERS
+    wanted = {n.strip() for n in names.split(",") if n.strip()}
+    known = {d.name for d in DECODERS}
+    unknown = sorted(wanted - known)
+    if unknown:
+        raise KeyError(f"unknown decoder {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    return tuple(d for d in DECODERS if d.name in wanted)

@@ -257,8 +257,8 @@ def function_key(proto: str, event: str, fields: Mapping[str, Any]) -> tuple[str
         if group is None:  # a protocol without function codes (CIP, OPC UA ...): the message name
             if not event.endswith(("_request", "_response", "_exception")):
                 return None
-            name = _event_function(proto, event)
-            return name, name
+            message = _event_function(proto, event)
+            return message, message
         sub = fields.get("userdata_subfunction", fields.get("cpu_mode", "-"))
         gname = fields.get("userdata_group_name") or group
         sname = fields.get("userdata_subfunction_name") or fields.get("cpu_mode_name") or sub

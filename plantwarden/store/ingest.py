@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from plantwarden.decoders.base import Decoder
 from plantwarden.inventory.builder import InventoryBuilder
 from plantwarden.inventory.model import Inventory
 from plantwarden.store.service import CaptureInfo, Store, sha256_file
@@ -26,7 +27,7 @@ class IngestResult:
 
 
 def ingest(store: Store, path: str | os.PathLike[str], progress: Callable[[int], None] | None = None,
-           name: str | None = None) -> IngestResult:
+           name: str | None = None, decoders: Sequence[type[Decoder]] | None = None) -> IngestResult:
     """Analyse ``path`` into ``store`` unless a capture with the same content is already there.
 
     Raises ``plantwarden.core.errors.NotACaptureError`` for a file that is not a capture, and
@@ -42,7 +43,7 @@ def ingest(store: Store, path: str | os.PathLike[str], progress: Callable[[int],
         return IngestResult(known, stored=False)
     t0 = time.perf_counter()
     builder = InventoryBuilder()
-    sensor = Sensor(sinks=[builder])
+    sensor = Sensor(sinks=[builder]) if decoders is None else Sensor(sinks=[builder], decoders=decoders)
     stats = dict(sensor.process_file(path, progress=progress, name=capture))
     inv = builder.result()
     info = CaptureInfo(capture, digest, size, packets=int(stats.get("packets", 0)), first_ts=inv.first_ts,

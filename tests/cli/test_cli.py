@@ -238,3 +238,17 @@ def test_decode_table_rows_escape_wire_strings():
     assert row.isprintable()
     assert "filename=_0A\\x1b[31mred\\u202e" in row and "last_data_unit=true" in row
     assert row.startswith("      3  1970-01-01 00:00:01.000000  s7comm   10.0.0.2:102          -> 10.0.0.1:40000")
+
+
+def test_decoders_option_limits_and_rejects_unknown_names(tmp_path):
+    from click.testing import CliRunner
+
+    from plantwarden.cli.main import main
+    from plantwarden.demo import generate_demo_capture
+
+    cap = generate_demo_capture(tmp_path / "d.pcap")
+    out = CliRunner().invoke(main, ["decode", str(cap), "--decoders", "s7comm"]).output
+    protos = {json.loads(line)["proto"] for line in out.splitlines()}
+    assert "s7comm" in protos and "modbus" not in protos
+    res = CliRunner().invoke(main, ["decode", str(cap), "--decoders", "modbus,nope"])
+    assert res.exit_code == 2 and "unknown decoder nope" in res.output and "modbus" in res.output
