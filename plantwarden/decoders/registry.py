@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from plantwarden.decoders.base import Decoder
+from plantwarden.decoders.ads import AdsDecoder, AdsUdpDecoder
 from plantwarden.decoders.dnp3 import Dnp3Decoder, Dnp3UdpDecoder
 from plantwarden.decoders.enip import EnipDecoder, EnipUdpDecoder
 from plantwarden.decoders.fins import FinsDecoder, FinsUdpDecoder
@@ -21,6 +22,7 @@ DECODERS: tuple[type[Decoder], ...] = (
     MqttDecoder,
     EnipDecoder, EnipUdpDecoder,
     FinsDecoder, FinsUdpDecoder,
+    AdsDecoder, AdsUdpDecoder,
 )
 
 
