@@ -117,6 +117,12 @@ class InventoryBuilder:
             fkey = function_key(flow.proto or "", ev.name, fields)
             if fkey is not None:
                 self._count_function(st, flow.proto or "", ev, fkey)
+            elif ev.is_orig and st.client is not None:
+                # protocols without request/response names (IEC 104 ASDUs): the decoder still says
+                # what the originator's message does
+                kind = classify(flow.proto or "", fields)
+                if kind is not None:
+                    st.client.behaviour[kind] += 1
         identity = fields.get("identity")
         if identity:
             sender = st.client if ev.is_orig else st.server

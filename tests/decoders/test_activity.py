@@ -63,3 +63,13 @@ def test_opcua():
     assert OpcuaDecoder.activity({"service": "add_nodes"}) == PROGRAMS
     assert OpcuaDecoder.activity({"service": "get_endpoints"}) == IDENTIFIES
     assert OpcuaDecoder.activity({"service": "create_session"}) is None
+
+
+def test_iec104():
+    from plantwarden.decoders.iec104 import Iec104Decoder
+
+    assert Iec104Decoder.activity({"type_id": 100, "cause": 6}) == READS  # general interrogation
+    assert Iec104Decoder.activity({"type_id": 45, "cause": 6}) == WRITES  # single command
+    assert Iec104Decoder.activity({"type_id": 105, "cause": 6}) == PROGRAMS  # reset process
+    assert Iec104Decoder.activity({"type_id": 45, "cause": 7}) is None  # the confirmation
+    assert Iec104Decoder.activity({"type_id": 13, "cause": 3}) is None  # monitoring data

@@ -241,3 +241,11 @@ def test_protocol_without_function_codes_is_counted_by_message_name():
     comm = inv.communications[(HMI_IP, PLC_IP, "opcua")]
     assert (comm.functions["read"].requests, comm.functions["read"].responses) == (1, 1)
     assert inv.assets[HMI_IP].role == HMI
+
+
+def test_protocol_without_request_names_still_gives_roles():
+    f = flow(HMI_IP, PLC_IP, 2404, "iec104")
+    inv = run((f, [req("iec104_c_sc_na_1", type_id=45, cause=6), resp("iec104_c_sc_na_1", type_id=45, cause=7),
+                   resp("iec104_m_me_nc_1", type_id=13, cause=3)]))
+    assert inv.assets[HMI_IP].behaviour["writes"] == 1 and inv.assets[HMI_IP].role == HMI
+    assert inv.assets[PLC_IP].role == PLC

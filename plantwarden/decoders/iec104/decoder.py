@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 from plantwarden.core.events import Event, weird
 from plantwarden.decoders.base import Decoder
 from plantwarden.decoders.iec104 import framing
+from plantwarden.decoders.iec104.activity import activity as classify_activity
 from plantwarden.decoders.iec104.constants import (
     ASDU_EVENTS,
     ASDU_HEADER,
@@ -40,6 +41,7 @@ class Iec104Decoder(Decoder):
     name: ClassVar[str] = "iec104"
     transport: ClassVar[str] = "tcp"
     default_ports: ClassVar[tuple[int, ...]] = (2404,)
+    activity = staticmethod(classify_activity)
 
     __slots__ = ("_buf", "_mode", "_junk", "_next_send", "confirmed", "apdus", "resyncs")
 
