@@ -7,10 +7,13 @@ from plantwarden.decoders.ads import AdsDecoder, AdsUdpDecoder
 from plantwarden.decoders.dnp3 import Dnp3Decoder, Dnp3UdpDecoder
 from plantwarden.decoders.enip import EnipDecoder, EnipUdpDecoder
 from plantwarden.decoders.fins import FinsDecoder, FinsUdpDecoder
+from plantwarden.decoders.goose import GooseDecoder, SvDecoder
 from plantwarden.decoders.iec104 import Iec104Decoder
 from plantwarden.decoders.modbus import ModbusDecoder
 from plantwarden.decoders.mqtt import MqttDecoder
 from plantwarden.decoders.opcua import OpcuaDecoder
+from plantwarden.decoders.pnio_cm import PnioCmDecoder
+from plantwarden.decoders.profinet import ProfinetDecoder
 from plantwarden.decoders.s7comm import S7commDecoder
 
 DECODERS: tuple[type[Decoder], ...] = (
@@ -23,6 +26,8 @@ DECODERS: tuple[type[Decoder], ...] = (
     EnipDecoder, EnipUdpDecoder,
     FinsDecoder, FinsUdpDecoder,
     AdsDecoder, AdsUdpDecoder,
+    ProfinetDecoder, PnioCmDecoder,
+    GooseDecoder, SvDecoder,
 )
 
 
