@@ -9,6 +9,7 @@ from plantwarden.decoders.enip import EnipDecoder, EnipUdpDecoder
 from plantwarden.decoders.fins import FinsDecoder, FinsUdpDecoder
 from plantwarden.decoders.goose import GooseDecoder, SvDecoder
 from plantwarden.decoders.iec104 import Iec104Decoder
+from plantwarden.decoders.mms import MmsDecoder
 from plantwarden.decoders.modbus import ModbusDecoder
 from plantwarden.decoders.mqtt import MqttDecoder
 from plantwarden.decoders.opcua import OpcuaDecoder
@@ -19,6 +20,7 @@ from plantwarden.decoders.s7comm import S7commDecoder
 DECODERS: tuple[type[Decoder], ...] = (
     ModbusDecoder,
     S7commDecoder,
+    MmsDecoder,
     OpcuaDecoder,
     Dnp3Decoder, Dnp3UdpDecoder,
     Iec104Decoder,
