@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 from plantwarden.decoders.bacnet import BacnetDecoder
-from plantwarden.decoders.ads import AdsDecoder, AdsUdpDecoder
 from plantwarden.decoders.base import Decoder
+from plantwarden.decoders.ads import AdsDecoder, AdsUdpDecoder
 from plantwarden.decoders.dnp3 import Dnp3Decoder, Dnp3UdpDecoder
-from plantwarden.decoders.dns import DnsDecoder, DnsTcpDecoder
 from plantwarden.decoders.enip import EnipDecoder, EnipUdpDecoder
 from plantwarden.decoders.fins import FinsDecoder, FinsUdpDecoder
 from plantwarden.decoders.goose import GooseDecoder, SvDecoder
@@ -18,7 +17,6 @@ from plantwarden.decoders.opcua import OpcuaDecoder
 from plantwarden.decoders.pnio_cm import PnioCmDecoder
 from plantwarden.decoders.profinet import ProfinetDecoder
 from plantwarden.decoders.s7comm import S7commDecoder
-from plantwarden.decoders.slmp import SlmpDecoder, SlmpUdpDecoder
 
 DECODERS: tuple[type[Decoder], ...] = (
     ModbusDecoder,
@@ -31,11 +29,9 @@ DECODERS: tuple[type[Decoder], ...] = (
     EnipDecoder, EnipUdpDecoder,
     FinsDecoder, FinsUdpDecoder,
     AdsDecoder, AdsUdpDecoder,
-    SlmpDecoder, SlmpUdpDecoder,
     BacnetDecoder,
     ProfinetDecoder, PnioCmDecoder,
     GooseDecoder, SvDecoder,
-    DnsDecoder, DnsTcpDecoder,
 )
 
 
