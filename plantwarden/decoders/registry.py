@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
+from plantwarden.decoders.ads import AdsDecoder, AdsUdpDecoder
 from plantwarden.decoders.bacnet import BacnetDecoder
 from plantwarden.decoders.base import Decoder
-from plantwarden.decoders.ads import AdsDecoder, AdsUdpDecoder
 from plantwarden.decoders.dnp3 import Dnp3Decoder, Dnp3UdpDecoder
 from plantwarden.decoders.enip import EnipDecoder, EnipUdpDecoder
 from plantwarden.decoders.fins import FinsDecoder, FinsUdpDecoder
@@ -17,6 +17,7 @@ from plantwarden.decoders.opcua import OpcuaDecoder
 from plantwarden.decoders.pnio_cm import PnioCmDecoder
 from plantwarden.decoders.profinet import ProfinetDecoder
 from plantwarden.decoders.s7comm import S7commDecoder
+from plantwarden.decoders.slmp import SlmpDecoder, SlmpUdpDecoder
 
 DECODERS: tuple[type[Decoder], ...] = (
     ModbusDecoder,
@@ -32,6 +33,7 @@ DECODERS: tuple[type[Decoder], ...] = (
     BacnetDecoder,
     ProfinetDecoder, PnioCmDecoder,
     GooseDecoder, SvDecoder,
+    SlmpDecoder, SlmpUdpDecoder,
 )
 
 
