@@ -35,6 +35,27 @@ _ROUTER_COMMANDS = {0x1000: "port_connect", 0x1001: "port_close", 0x1002: "route
                     0x1003: "get_local_net_id"}
 
 
+#: net id bytes -> dotted text, and state flags -> names (a flow repeats the same few values)
+_NET_IDS: dict[bytes, str] = {}
+_FLAG_NAMES: dict[int, list[str]] = {}
+
+
+def _net_id(raw: bytes) -> str:
+    text = _NET_IDS.get(raw)
+    if text is None:
+        text = ".".join(map(str, raw))
+        if len(_NET_IDS) < 4096:
+            _NET_IDS[raw] = text
+    return text
+
+
+def _flags(flags: int) -> list[str]:
+    names = _FLAG_NAMES.get(flags)
+    if names is None:
+        names = _FLAG_NAMES[flags] = flag_names(flags)
+    return list(names)
+
+
 def plausible_ams(buf: bytes, off: int) -> bool:
     """Whether an AMS/TCP header with a sensible AMS header starts at ``off`` (needs 38 bytes)."""
     if len(buf) - off < AMS_TCP_HEADER + AMS_HEADER or buf[off] or buf[off + 1]:
@@ -148,11 +169,11 @@ class AdsDecoder(Decoder):
         is_resp = bool(flags & FLAG_RESPONSE)
         f: dict[str, Any] = {
             "direction": "response" if is_resp else "request",
-            "target_net_id": ".".join(map(str, tnet)), "target_port": tport,
+            "target_net_id": _net_id(tnet), "target_port": tport,
             "target_port_name": name_of(AMS_PORTS, tport),
-            "source_net_id": ".".join(map(str, snet)), "source_port": sport,
+            "source_net_id": _net_id(snet), "source_port": sport,
             "command_id": cmd, "command": name_of(COMMANDS, cmd), "is_write": cmd in WRITE_COMMANDS,
-            "state_flags": flags, "state_flag_names": flag_names(flags),
+            "state_flags": flags, "state_flag_names": _flags(flags),
             "data_length": dlen, "error_code": err, "error": name_of(ERRORS, err), "invoke_id": invoke,
         }
         if truncated:
