@@ -21,6 +21,7 @@ from plantwarden.decoders.pnio_cm.constants import (
     ERROR_CODES,
     ERROR_DECODES,
     INDEX_WRITE_MULTIPLE,
+    INDICES,
     IOCR_TYPES,
     PNIORW_CODES,
     SUBMODULE_TYPES,
@@ -37,6 +38,7 @@ _AR_REQ: Final = struct.Struct(">H16sH6s16sIHHH")
 _IOCR_REQ: Final = struct.Struct(">HHHIHHHHHHIHH")
 _ALARM_CR_REQ: Final = struct.Struct(">HHIHHHH")
 _CONTROL: Final = struct.Struct(">2x16sH2xH")
+_CO: Final = struct.Struct(">2xIHH2xH")  # padding, API, slot, subslot, padding, index
 #: list entries kept per event (expected submodules, IOCRs, writes)
 MAX_ITEMS: Final = 256
 MAX_BLOCKS: Final = 512
@@ -125,6 +127,17 @@ def blocks(b: bytes, p: int, end: int, f: dict[str, Any], multiple: bool = False
             f["session_key"] = _u16(b, c + 18)[0]
             f["cm_responder_mac"] = b[c + 20:c + 26].hex(":")
             f["cm_responder_udp_port"] = _u16(b, c + 26)[0]
+        elif btype == 0x8106:  # ARServerBlock: the device's own station name
+            nlen = _u16(b, c)[0]
+            if c + 2 + nlen > bend:
+                raise BlockError("station name runs past the AR server block")
+            f["cm_responder_station_name"] = text(b[c + 2:c + 2 + nlen])
+        elif btype == 0x0401:  # COContainerContent: one record of a CombinedObjectContainer
+            api, slot, subslot, index = _CO.unpack_from(b, c)
+            w = f.setdefault("writes", [])
+            if len(w) < MAX_ITEMS:
+                w.append({"api": api, "slot": slot, "subslot": subslot, "index": index,
+                          "index_name": index_name(index), "container": True})
         elif btype == 0x0102 or btype == 0x8102:
             _iocr(b, c, btype, f)
         elif btype == 0x0103:
@@ -175,8 +188,8 @@ def _iod(b: bytes, c: int, bend: int, end: int, btype: int, f: dict[str, Any], m
     rend = min(bend + rlen, end)
     if index == INDEX_WRITE_MULTIPLE and btype == 0x0008:
         blocks(b, bend, rend, f, True)
-    elif index >= 0x8000:
-        # records of the PNIO range are blocks; vendors' records are opaque
+    elif index in INDICES:
+        # the records PNIO defines are blocks; vendors' and profiles' records are opaque
         with contextlib.suppress(BlockError, IndexError, struct.error):
             blocks(b, bend, rend, f)
     nxt = bend + rlen

@@ -176,8 +176,8 @@ class PnioCmDecoder(Decoder):
             blocks.stub(body, is_response, little, f)
         except (blocks.BlockError, IndexError, struct.error) as e:
             out.append(weird("pnio_cm_malformed_block", ts, frame, is_orig, f"{f['operation']}: {e}"))
-        station = f.get("cm_initiator_station_name")
-        if station and not is_response:
+        station = f.get("cm_responder_station_name" if is_response else "cm_initiator_station_name")
+        if station:
             f.setdefault("identity", {})["name"] = station
         if "identity" in f and not f["identity"]:
             del f["identity"]

@@ -244,3 +244,27 @@ def test_arbitrary_bytes_never_raise(items: list[tuple[bytes, bool, int]]) -> No
             assert isinstance(evs, list) and all(isinstance(e, Event) for e in evs)
     assert isinstance(dec.gap(5, True, 1.0, 1), list)
     assert all(isinstance(e, Event) for e in dec.finish(10.0, 100))
+
+
+def test_ar_server_block_names_the_device() -> None:
+    res = blk(0x8106, struct.pack(">H", 6) + b"io-dev" + b"\x00\x00")
+    (ev,) = feed(PnioCmDecoder(), rpc(2, 0, res_stub(res)), is_orig=False)
+    assert ev.fields["cm_responder_station_name"] == "io-dev" and ev.fields["identity"] == {"name": "io-dev"}
+
+
+def test_combined_object_container_records_are_writes() -> None:
+    inner = blk(0x0213, b"\x00\x01")
+    co = blk(0x0401, struct.pack(">2xIHH2xH", 0, 0, 0x8000, 0x8051) + inner)
+    w1 = iod_header(0x0008, 0x80B0, len(co), slot=0, subslot=0x8000) + co
+    body = iod_header(0x0008, 0xE040, len(w1), slot=0, subslot=0) + w1
+    (ev,) = feed(PnioCmDecoder(), rpc(0, 3, req_stub(body)))
+    assert [(w["index_name"], w.get("container", False)) for w in ev.fields["writes"]] == [
+        ("combined_object_container", False), ("pd_interface_mrp_data_check", True)]
+    # the record inside a container is not descended into
+    assert ev.fields["block_types"] == ["iod_write_req_header", "iod_write_req_header", "co_container_content"]
+
+
+def test_profile_specific_records_are_opaque() -> None:
+    rec = b"\xb0\x50\x00\x08\x01\x00" + bytes(6)
+    (ev,) = feed(PnioCmDecoder(), rpc(2, 2, res_stub(iod_header(0x8009, 0xB050, len(rec)) + rec)), is_orig=False)
+    assert ev.fields["block_types"] == ["iod_read_res_header"] and ev.fields["index_name"] == "profile_specific"
