@@ -73,3 +73,22 @@ def test_iec104():
     assert Iec104Decoder.activity({"type_id": 105, "cause": 6}) == PROGRAMS  # reset process
     assert Iec104Decoder.activity({"type_id": 45, "cause": 7}) is None  # the confirmation
     assert Iec104Decoder.activity({"type_id": 13, "cause": 3}) is None  # monitoring data
+
+
+def test_fins_ads_slmp_genisys():
+    from plantwarden.decoders.ads import AdsDecoder, AdsUdpDecoder
+    from plantwarden.decoders.fins import FinsDecoder
+    from plantwarden.decoders.genisys import GenisysDecoder
+    from plantwarden.decoders.slmp import SlmpDecoder
+
+    assert FinsDecoder.activity({"command_code": 0x0101, "direction": "request"}) == READS
+    assert FinsDecoder.activity({"command_code": 0x0402, "direction": "request"}) == PROGRAMS  # stop
+    assert FinsDecoder.activity({"command_code": 0x0501, "direction": "request"}) == IDENTIFIES
+    assert FinsDecoder.activity({"command_code": 0x0102, "direction": "response"}) is None
+    assert AdsDecoder.activity({"command_id": 5, "direction": "request"}) == PROGRAMS  # write control
+    assert AdsDecoder.activity({"command_id": 3, "direction": "request"}) == WRITES
+    assert AdsUdpDecoder.activity({"service_id": 6, "direction": "request"}) == PROGRAMS  # add route
+    assert SlmpDecoder.activity({"command_code": 0x1002, "direction": "request"}) == PROGRAMS  # remote stop
+    assert SlmpDecoder.activity({"command_code": 0x1401, "direction": "request"}) == WRITES
+    assert GenisysDecoder.activity({"header_code": 0xFE}) == WRITES
+    assert GenisysDecoder.activity({"header_code": 0xFB}) == READS

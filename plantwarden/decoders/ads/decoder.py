@@ -8,6 +8,7 @@ import struct
 from typing import Any, ClassVar
 
 from plantwarden.core.events import Event, weird
+from plantwarden.decoders.ads.activity import activity as classify_activity
 from plantwarden.decoders.ads.constants import (
     AMS_HEADER,
     AMS_PORTS,
@@ -73,6 +74,7 @@ class AdsDecoder(Decoder):
     name: ClassVar[str] = "ads"
     transport: ClassVar[str] = "tcp"
     default_ports: ClassVar[tuple[int, ...]] = (48898,)
+    activity = staticmethod(classify_activity)
 
     def __init__(self) -> None:
         super().__init__()

@@ -10,6 +10,7 @@ from typing import Any, ClassVar
 
 from plantwarden.core.events import Event, weird
 from plantwarden.decoders.base import Decoder
+from plantwarden.decoders.fins.activity import activity as classify_activity
 from plantwarden.decoders.fins.constants import (
     COMMANDS,
     END_CODES,
@@ -50,6 +51,7 @@ class FinsUdpDecoder(Decoder):
     name: ClassVar[str] = "fins"
     transport: ClassVar[str] = "udp"
     default_ports: ClassVar[tuple[int, ...]] = (9600,)
+    activity = staticmethod(classify_activity)
 
     def __init__(self) -> None:
         super().__init__()

@@ -11,6 +11,7 @@ from typing import Any, ClassVar, Final
 
 from plantwarden.core.events import Event, weird
 from plantwarden.decoders.base import Decoder
+from plantwarden.decoders.genisys.activity import activity as classify_activity
 
 ESCAPE: Final = 0xF0
 TERMINATOR: Final = 0xF6
@@ -93,6 +94,7 @@ class GenisysDecoder(Decoder):
     name: ClassVar[str] = "genisys"
     transport: ClassVar[str] = "tcp"
     default_ports: ClassVar[tuple[int, ...]] = (10001,)
+    activity = staticmethod(classify_activity)
 
     def __init__(self) -> None:
         super().__init__()

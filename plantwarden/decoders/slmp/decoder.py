@@ -12,6 +12,7 @@ from typing import Any, ClassVar
 
 from plantwarden.core.events import Event, weird
 from plantwarden.decoders.base import Decoder
+from plantwarden.decoders.slmp.activity import activity as classify_activity
 from plantwarden.decoders.slmp.constants import (
     COMMANDS,
     DISCOVERY_REQ,
@@ -71,6 +72,7 @@ class SlmpUdpDecoder(Decoder):
     name: ClassVar[str] = "slmp"
     transport: ClassVar[str] = "udp"
     default_ports: ClassVar[tuple[int, ...]] = (5007, 5560)
+    activity = staticmethod(classify_activity)
 
     def __init__(self) -> None:
         super().__init__()
