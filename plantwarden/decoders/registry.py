@@ -5,6 +5,7 @@ from __future__ import annotations
 from plantwarden.decoders.ads import AdsDecoder, AdsUdpDecoder
 from plantwarden.decoders.bacnet import BacnetDecoder
 from plantwarden.decoders.base import Decoder
+from plantwarden.decoders.c37118 import C37118Decoder, C37118UdpDecoder
 from plantwarden.decoders.dnp3 import Dnp3Decoder, Dnp3UdpDecoder
 from plantwarden.decoders.enip import EnipDecoder, EnipUdpDecoder
 from plantwarden.decoders.fins import FinsDecoder, FinsUdpDecoder
@@ -24,6 +25,7 @@ DECODERS: tuple[type[Decoder], ...] = (
     ModbusDecoder,
     S7commDecoder,
     MmsDecoder,
+    C37118Decoder, C37118UdpDecoder,
     OpcuaDecoder,
     Dnp3Decoder, Dnp3UdpDecoder,
     Iec104Decoder,
