@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import struct
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any, Final
 
 _F32: Final = struct.Struct(">f").unpack_from
@@ -43,6 +44,7 @@ def text(raw: bytes) -> str:
         return raw.decode("latin-1")
 
 
+@lru_cache(maxsize=1024)
 def utc_time(v: bytes) -> str:
     """IEC 61850 UtcTime (seconds, 24-bit fraction, quality) as ISO 8601 text in UTC."""
     if len(v) < 7:

@@ -36,6 +36,9 @@ class GooseDecoder(Decoder):
         #: gocbRef -> (stNum, sqNum) of its last message
         self._last: dict[str, tuple[int, int]] = {}
         self.messages = 0
+        #: the last allData seen and its decoded values (shared by the events that repeat it)
+        self._last_raw = b""
+        self._last_values: list[Any] = []
 
     def feed(self, data: bytes, is_orig: bool, ts: float, frame: int) -> list[Event]:
         n = len(data)
@@ -93,7 +96,12 @@ class GooseDecoder(Decoder):
                 if e - v >= 8:
                     f["t_quality"] = b[v + 7]
             elif tag == 0xAB:
-                f["values"] = data_list(b, v, e, [0])
+                # a publisher repeats the same allData until the next state change: decode it once
+                raw = b[v:e]
+                if raw != self._last_raw:
+                    self._last_values = data_list(b, v, e, [0])
+                    self._last_raw = raw
+                f["values"] = self._last_values
             elif tag == 0x8C:
                 f["security"] = b[v:e].hex()
 

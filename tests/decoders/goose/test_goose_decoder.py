@@ -134,3 +134,13 @@ def test_arbitrary_bytes_never_raise(frames: list[bytes], cut: int) -> None:
     for d in (dec, sv):
         assert isinstance(d.gap(3, True, 1.0, 1), list)
         assert all(isinstance(e, Event) for e in d.finish(9.0, 9))
+
+
+def test_repeated_all_data_is_decoded_once_and_changes_are_seen() -> None:
+    dec = GooseDecoder()
+    a, b = tlv(0x83, b"\x01"), tlv(0x83, b"\x00")
+    first = feed(dec, goose(values=a, entries=1))[0].fields["values"]
+    again = feed(dec, goose(values=a, entries=1))[0].fields["values"]
+    assert first == [True] and again is first
+    assert feed(dec, goose(values=b, entries=1))[0].fields["values"] == [False]
+    assert feed(dec, goose(values=a, entries=1))[0].fields["values"] == [True]
