@@ -10,6 +10,7 @@ from plantwarden.decoders.dnp3 import Dnp3Decoder, Dnp3UdpDecoder
 from plantwarden.decoders.enip import EnipDecoder, EnipUdpDecoder
 from plantwarden.decoders.fins import FinsDecoder, FinsUdpDecoder
 from plantwarden.decoders.genisys import GenisysDecoder
+from plantwarden.decoders.hartip import HartipDecoder, HartipUdpDecoder
 from plantwarden.decoders.goose import GooseDecoder, SvDecoder
 from plantwarden.decoders.iec104 import Iec104Decoder
 from plantwarden.decoders.mms import MmsDecoder
@@ -34,6 +35,7 @@ DECODERS: tuple[type[Decoder], ...] = (
     FinsDecoder, FinsUdpDecoder,
     AdsDecoder, AdsUdpDecoder,
     BacnetDecoder,
+    HartipDecoder, HartipUdpDecoder,
     ProfinetDecoder, PnioCmDecoder,
     GooseDecoder, SvDecoder,
     SlmpDecoder, SlmpUdpDecoder,
