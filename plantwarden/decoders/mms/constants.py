@@ -120,12 +120,6 @@ OIDS: Final[dict[str, str]] = {
     "1.3.12.2.1107.3.47.1": "iccp",
 }
 
-COTP_CR: Final = 0xE0
-COTP_CC: Final = 0xD0
-COTP_DR: Final = 0x80
-COTP_DC: Final = 0xC0
-COTP_DT: Final = 0xF0
-COTP_KNOWN: Final = frozenset({0xE0, 0xD0, 0x80, 0xC0, 0xF0, 0x10, 0x60, 0x20, 0x50, 0x70})
 
 
 def name_of(table: dict[int, str], code: int) -> str:

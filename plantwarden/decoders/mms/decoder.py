@@ -13,15 +13,9 @@ import struct
 from typing import Any, ClassVar
 
 from plantwarden.core.events import Event, weird
-from plantwarden.decoders.base import Decoder
+from plantwarden.decoders.iso.transport import COTP_CC, COTP_CR, COTP_DT, IsoTransportDecoder, first_tpdu
 from plantwarden.decoders.mms.ber import APP, tlv
 from plantwarden.decoders.mms.constants import (
-    COTP_CC,
-    COTP_CR,
-    COTP_DC,
-    COTP_DR,
-    COTP_DT,
-    COTP_KNOWN,
     PDU_TYPES,
     SERVICE_ERROR_EVENT,
     SERVICE_REQUEST_EVENT,
@@ -39,12 +33,9 @@ from plantwarden.decoders.mms.pdu import (
     mms_pdu,
 )
 
-MAX_COTP_REASSEMBLY = 1 << 20  # bytes of COTP fragments kept per direction
 MAX_PENDING = 1024  # unanswered confirmed requests remembered for pairing
 MAX_CONTEXTS = 64
 _ERRORS = (ValueError, IndexError, StopIteration, struct.error, OverflowError)
-_COTP_EVENT = {COTP_CR: "mms_cotp_connect_request", COTP_CC: "mms_cotp_connect_confirm",
-               COTP_DR: "mms_cotp_disconnect_request", COTP_DC: "mms_cotp_disconnect_confirm"}
 _PDU_EVENT = {4: "mms_reject", 5: "mms_cancel_request", 6: "mms_cancel_response", 7: "mms_cancel_error",
               8: "mms_initiate_request", 9: "mms_initiate_response", 10: "mms_initiate_error",
               11: "mms_conclude_request", 12: "mms_conclude_response", 13: "mms_conclude_error"}
@@ -55,167 +46,37 @@ _PDU_CODES = {n: c for c, n in PDU_TYPES.items()}
 _PAIR_VARIABLES = frozenset({4, 5})
 
 
-def _plausible_tpkt(buf: bytes, off: int) -> bool:
-    if buf[off] != 3 or buf[off + 1] != 0:
-        return False
-    length = (buf[off + 2] << 8) | buf[off + 3]
-    if length < 7:
-        return False
-    if off + 6 > len(buf):
-        return True
-    return buf[off + 4] + 5 <= length and (buf[off + 5] & 0xF0) in COTP_KNOWN
-
-
-class _Direction:
-    __slots__ = ("buf", "frag", "resync")
-
-    def __init__(self) -> None:
-        self.buf = b""  # unconsumed stream bytes
-        self.frag = bytearray()  # COTP DT fragments without EOT
-        self.resync = False  # search for the next plausible TPKT
-
-
-class MmsDecoder(Decoder):
+class MmsDecoder(IsoTransportDecoder):
     name: ClassVar[str] = "mms"
-    transport: ClassVar[str] = "tcp"
+    prefix: ClassVar[str] = "mms"
     default_ports: ClassVar[tuple[int, ...]] = (102,)
+    max_reassembly: ClassVar[int] = 1 << 20  # bytes of COTP fragments kept per direction
 
     def __init__(self) -> None:
         super().__init__()
-        self._dirs = (_Direction(), _Direction())  # [0] responder, [1] originator
-        self._seen_tpkt = False
         self._seen_mms = False
         self._pending: dict[int, tuple[int, Any]] = {}
         self._contexts: dict[int, str] = {}
 
     @classmethod
     def probe(cls, data: bytes, is_orig: bool) -> float:
-        if len(data) < 8 or data[0] != 3 or data[1] != 0:
+        first = first_tpdu(data)
+        if first is None or len(data) < 8:
             return -1.0
-        length = (data[2] << 8) | data[3]
-        li = data[4]
-        ctype = data[5] & 0xF0
-        if length < 7 or ctype not in COTP_KNOWN or li + 5 > length:
-            return -1.0
-        if ctype == COTP_DT and len(data) > 4 + 1 + li:
-            first = data[5 + li]
-            if first in (0x0D, 0x0E, 0x01):  # session CONNECT / ACCEPT / give tokens + data
+        ctype, payload = first
+        if ctype == COTP_DT and len(data) > payload:
+            if data[payload] in (0x0D, 0x0E, 0x01):  # session CONNECT / ACCEPT / give tokens + data
                 return 0.9
-            return 0.6 if first & 0x80 else -1.0
+            return 0.6 if data[payload] & 0x80 else -1.0
         return 0.4 if ctype in (COTP_CR, COTP_CC) else -1.0
-
-    # -- stream framing --------------------------------------------------------------------------
-
-    def feed(self, data: bytes, is_orig: bool, ts: float, frame: int) -> list[Event]:
-        d = self._dirs[is_orig]
-        buf = d.buf + data if d.buf else data
-        out: list[Event] = []
-        off = 0
-        n = len(buf)
-        while off + 4 <= n:
-            if d.resync or buf[off] != 3 or buf[off + 1] != 0:
-                if not self._seen_tpkt:
-                    return self._violation(out, ts, frame, is_orig, "not a TPKT header")
-                start = off
-                while off + 4 <= n and not _plausible_tpkt(buf, off):
-                    off += 1
-                if off != start:
-                    out.append(weird("mms_resync", ts, frame, is_orig, f"skipped {off - start} bytes"))
-                if off + 4 > n:
-                    break
-                d.resync = False
-            length = (buf[off + 2] << 8) | buf[off + 3]
-            if length < 7:
-                out.append(weird("mms_tpkt_bad_length", ts, frame, is_orig, str(length)))
-                d.resync = True
-                off += 1
-                continue
-            end = off + length
-            if end > n:
-                break
-            self._seen_tpkt = True
-            self._cotp(buf, off + 4, end, d, is_orig, ts, frame, out)
-            if self.violated:
-                d.buf = b""
-                return out
-            off = end
-        d.buf = buf[off:] if off < n else b""
-        if len(d.buf) > 65536 + 4:  # a TPKT is at most 65535 bytes: cannot happen, but stay bounded
-            d.buf = b""
-            d.resync = True
-        return out
-
-    def gap(self, nbytes: int, is_orig: bool, ts: float, frame: int) -> list[Event]:
-        d = self._dirs[is_orig]
-        d.buf = b""
-        d.frag.clear()
-        d.resync = True
-        return []
 
     def finish(self, ts: float, frame: int) -> list[Event]:
         self._pending.clear()
         return []
 
-    def _violation(self, out: list[Event], ts: float, frame: int, is_orig: bool, why: str) -> list[Event]:
-        out.append(weird("mms_protocol_violation", ts, frame, is_orig, why))
-        self.violated = True
-        for d in self._dirs:
-            d.buf = b""
-            d.frag.clear()
-        return out
-
-    # -- COTP ------------------------------------------------------------------------------------
-
-    def _cotp(self, buf: bytes, off: int, end: int, d: _Direction, is_orig: bool, ts: float, frame: int,
-              out: list[Event]) -> None:
-        li = buf[off]
-        ctype = buf[off + 1] & 0xF0
-        if li < 2 or off + 1 + li > end:
-            out.append(weird("mms_cotp_bad_length", ts, frame, is_orig, f"li={li}"))
-            return
-        if ctype == COTP_DT:
-            payload = buf[off + 1 + li:end]
-            if not buf[off + 2] & 0x80:  # no EOT: more fragments follow
-                if len(d.frag) + len(payload) > MAX_COTP_REASSEMBLY:
-                    d.frag.clear()
-                    out.append(weird("mms_cotp_reassembly_overflow", ts, frame, is_orig, ""))
-                else:
-                    d.frag += payload
-                return
-            if d.frag:
-                payload = bytes(d.frag) + payload
-                d.frag.clear()
-            if payload:
-                self._tsdu(payload, is_orig, ts, frame, out)
-            return
-        ev = _COTP_EVENT.get(ctype)
-        if ev is None:
-            return
-        f: dict[str, Any] = {"dst_ref": (buf[off + 2] << 8) | buf[off + 3]}
-        if li >= 4:
-            f["src_ref"] = (buf[off + 4] << 8) | buf[off + 5]
-        if (ctype in (COTP_CR, COTP_CC)) and li >= 6:
-            f["class"] = buf[off + 6] >> 4
-            p = off + 7
-            pend = off + 1 + li
-            while p + 2 <= pend:
-                code = buf[p]
-                plen = buf[p + 1]
-                val = buf[p + 2:min(p + 2 + plen, pend)]
-                if code == 0xC0 and val:
-                    f["tpdu_size"] = 1 << val[0] if val[0] < 32 else val[0]
-                elif code == 0xC1:
-                    f["src_tsap"] = val.hex()
-                elif code == 0xC2:
-                    f["dst_tsap"] = val.hex()
-                p += 2 + plen
-        elif ctype == COTP_DR and li >= 6:
-            f["reason"] = buf[off + 6]
-        out.append(Event(ev, ts, frame, is_orig, f))
-
     # -- session / presentation / ACSE ----------------------------------------------------------
 
-    def _tsdu(self, pl: bytes, is_orig: bool, ts: float, frame: int, out: list[Event]) -> None:
+    def _payload(self, pl: bytes, d: Any, is_orig: bool, ts: float, frame: int, out: list[Event]) -> None:
         first = pl[0]
         if first == 0x32 or first == 0x72:
             self._violation(out, ts, frame, is_orig, f"S7comm protocol id {first:#04x}")

@@ -18,20 +18,6 @@ ROSCTR_USERDATA: Final = 7
 
 ROSCTR_NAMES: Final[dict[int, str]] = {1: "job", 2: "ack", 3: "ack_data", 7: "userdata"}
 
-# COTP TPDU codes (high nibble of the type byte)
-COTP_CR: Final = 0xE0
-COTP_CC: Final = 0xD0
-COTP_DR: Final = 0x80
-COTP_DC: Final = 0xC0
-COTP_DT: Final = 0xF0
-COTP_ED: Final = 0x10
-COTP_AK: Final = 0x60
-COTP_EA: Final = 0x20
-COTP_RJ: Final = 0x50
-COTP_ER: Final = 0x70
-COTP_KNOWN: Final = frozenset({COTP_CR, COTP_CC, COTP_DR, COTP_DC, COTP_DT, COTP_ED, COTP_AK, COTP_EA,
-                               COTP_RJ, COTP_ER})
-
 # Job / ack_data parameter function codes -> name used in event names
 FUNCTION_NAMES: Final[dict[int, str]] = {
     0x00: "cpu_services",
@@ -209,10 +195,6 @@ PLUS_FUNCTIONS: Final[dict[int, str]] = {
     0x0560: "end_sequence", 0x056B: "invoke", 0x0586: "get_var_substreamed",
 }
 
-COTP_NAMES: Final[dict[int, str]] = {COTP_CR: "connect_request", COTP_CC: "connect_confirm",
-                                     COTP_DR: "disconnect_request", COTP_DC: "disconnect_confirm",
-                                     COTP_DT: "data", COTP_ED: "expedited_data", COTP_AK: "data_ack",
-                                     COTP_EA: "expedited_data_ack", COTP_RJ: "reject", COTP_ER: "tpdu_error"}
 
 
 def name_of(table: dict[int, str], code: int) -> str:

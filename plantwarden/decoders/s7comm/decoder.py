@@ -10,15 +10,16 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from plantwarden.core.events import Event, weird
-from plantwarden.decoders.base import Decoder
-from plantwarden.decoders.s7comm.activity import activity as classify_activity
-from plantwarden.decoders.s7comm.constants import (
+from plantwarden.decoders.iso.transport import (
     COTP_CC,
     COTP_CR,
-    COTP_DC,
-    COTP_DR,
     COTP_DT,
-    COTP_KNOWN,
+    IsoDirection,
+    IsoTransportDecoder,
+    first_tpdu,
+)
+from plantwarden.decoders.s7comm.activity import activity as classify_activity
+from plantwarden.decoders.s7comm.constants import (
     CPU_MODES,
     ERROR_CLASS_NAMES,
     FUNCTION_NAMES,
@@ -34,167 +35,52 @@ from plantwarden.decoders.s7comm.constants import (
 from plantwarden.decoders.s7comm.jobs import Item, ack_data_params, job_params
 from plantwarden.decoders.s7comm.userdata import userdata_content
 
-MAX_COTP_REASSEMBLY = 65536  # bytes of COTP fragments kept per direction
 MAX_PENDING_JOBS = 1024  # unanswered jobs remembered for pairing
-_COTP_EVENT = {COTP_CR: "s7comm_cotp_connect_request", COTP_CC: "s7comm_cotp_connect_confirm",
-               COTP_DR: "s7comm_cotp_disconnect_request", COTP_DC: "s7comm_cotp_disconnect_confirm"}
 _FN_EVENT_REQ = {c: f"s7comm_{n}_request" for c, n in FUNCTION_NAMES.items()}
 _FN_EVENT_RESP = {c: f"s7comm_{n}_response" for c, n in FUNCTION_NAMES.items()}
 
 
-def _plausible_tpkt(buf: bytes, off: int) -> bool:
-    """Whether a TPKT header with a sensible COTP header starts at ``off`` (used to resync)."""
-    if buf[off] != 3 or buf[off + 1] != 0:
-        return False
-    length = (buf[off + 2] << 8) | buf[off + 3]
-    if length < 7:
-        return False
-    if off + 6 > len(buf):
-        return True
-    li = buf[off + 4]
-    return li + 5 <= length and (buf[off + 5] & 0xF0) in COTP_KNOWN
-
-
-class _Direction:
-    __slots__ = ("buf", "frag", "seen", "resync", "plus_cont", "units")
+class _Direction(IsoDirection):
+    __slots__ = ("plus_cont", "units")
 
     def __init__(self) -> None:
-        self.buf = b""  # unconsumed stream bytes
-        self.frag = bytearray()  # COTP DT fragments without EOT
-        self.seen = False  # a valid TPKT was seen in this direction
-        self.resync = False  # after a gap or a bad header: search for the next TPKT
+        super().__init__()
         self.plus_cont = False  # the last S7comm-plus fragment had no trailer: next one continues it
         self.units: dict[tuple[int, int, int], bytes] = {}  # userdata data units being reassembled
 
+    def reset(self) -> None:
+        super().reset()
+        self.units.clear()
+        self.plus_cont = False
 
-class S7commDecoder(Decoder):
+
+class S7commDecoder(IsoTransportDecoder):
     name: ClassVar[str] = "s7comm"
-    transport: ClassVar[str] = "tcp"
+    prefix: ClassVar[str] = "s7comm"
     default_ports: ClassVar[tuple[int, ...]] = (102,)
+    direction_class: ClassVar[type[IsoDirection]] = _Direction
     activity = staticmethod(classify_activity)
 
     def __init__(self) -> None:
         super().__init__()
-        self._dirs = (_Direction(), _Direction())  # [0] responder, [1] originator
         self._pending: dict[int, tuple[int, list[Item] | None]] = {}
 
     @classmethod
     def probe(cls, data: bytes, is_orig: bool) -> float:
-        if len(data) < 6 or data[0] != 3 or data[1] != 0:
+        first = first_tpdu(data)
+        if first is None:
             return -1.0
-        length = (data[2] << 8) | data[3]
-        li = data[4]
-        ctype = data[5] & 0xF0
-        if length < 7 or ctype not in COTP_KNOWN or li + 5 > length:
-            return -1.0
+        ctype, payload = first
         if ctype in (COTP_CR, COTP_CC):
             return 0.9
-        if ctype == COTP_DT and len(data) > 7:
-            return 0.95 if data[7] in (0x32, 0x72) else 0.3
+        if ctype == COTP_DT and len(data) > payload:
+            return 0.95 if data[payload] in (0x32, 0x72) else 0.3
         return 0.5
-
-    # -- stream framing --------------------------------------------------------------------------
-
-    def feed(self, data: bytes, is_orig: bool, ts: float, frame: int) -> list[Event]:
-        d = self._dirs[is_orig]
-        buf = d.buf + data if d.buf else data
-        out: list[Event] = []
-        off = 0
-        n = len(buf)
-        while off + 4 <= n:
-            if d.resync or buf[off] != 3 or buf[off + 1] != 0:
-                if not d.seen and not d.resync:
-                    self.violated = True
-                    d.buf = b""
-                    return out
-                start = off
-                while off + 4 <= n and not _plausible_tpkt(buf, off):
-                    off += 1
-                if off != start:
-                    out.append(weird("s7comm_resync", ts, frame, is_orig, f"skipped {off - start} bytes"))
-                if off + 4 > n:
-                    break
-                d.resync = False
-            length = (buf[off + 2] << 8) | buf[off + 3]
-            if length < 7:
-                if not d.seen:
-                    self.violated = True
-                    d.buf = b""
-                    return out
-                out.append(weird("s7comm_tpkt_bad_length", ts, frame, is_orig, str(length)))
-                d.resync = True
-                off += 1
-                continue
-            end = off + length
-            if end > n:
-                break
-            d.seen = True
-            self._cotp(buf, off + 4, end, d, is_orig, ts, frame, out)
-            off = end
-        d.buf = buf[off:] if off < n else b""
-        return out
-
-    def gap(self, nbytes: int, is_orig: bool, ts: float, frame: int) -> list[Event]:
-        d = self._dirs[is_orig]
-        d.buf = b""
-        d.frag.clear()
-        d.units.clear()
-        d.plus_cont = False
-        d.resync = True
-        return []
 
     def finish(self, ts: float, frame: int) -> list[Event]:
         return []
 
-    # -- COTP ------------------------------------------------------------------------------------
-
-    def _cotp(self, buf: bytes, off: int, end: int, d: _Direction, is_orig: bool, ts: float, frame: int,
-              out: list[Event]) -> None:
-        li = buf[off]
-        ctype = buf[off + 1] & 0xF0
-        if li < 2 or off + 1 + li > end:
-            out.append(weird("s7comm_cotp_bad_length", ts, frame, is_orig, f"li={li}"))
-            return
-        if ctype == COTP_DT:
-            eot = buf[off + 2] & 0x80
-            payload = buf[off + 1 + li:end]
-            if not eot:
-                if len(d.frag) + len(payload) > MAX_COTP_REASSEMBLY:
-                    d.frag.clear()
-                    out.append(weird("s7comm_cotp_reassembly_overflow", ts, frame, is_orig, ""))
-                else:
-                    d.frag += payload
-                return
-            if d.frag:
-                payload = bytes(d.frag) + payload
-                d.frag.clear()
-            if payload:
-                self._payload(payload, d, is_orig, ts, frame, out)
-            return
-        ev = _COTP_EVENT.get(ctype)
-        if ev is None:
-            return
-        f: dict[str, Any] = {"cotp_type": ctype >> 4, "dst_ref": (buf[off + 2] << 8) | buf[off + 3]}
-        if li >= 5:
-            f["src_ref"] = (buf[off + 4] << 8) | buf[off + 5]
-        if ctype in (COTP_CR, COTP_CC) and li >= 6:
-            f["class"] = buf[off + 6] >> 4
-            p = off + 7
-            pend = off + 1 + li
-            while p + 2 <= pend:
-                code = buf[p]
-                plen = buf[p + 1]
-                val = buf[p + 2:min(p + 2 + plen, pend)]
-                if code == 0xC0 and val:
-                    f["tpdu_size"] = 1 << val[0] if val[0] < 32 else val[0]
-                elif code == 0xC1:
-                    f["src_tsap"] = val.hex()
-                elif code == 0xC2:
-                    f["dst_tsap"] = val.hex()
-                p += 2 + plen
-        elif ctype == COTP_DR and li >= 6:
-            f["reason"] = buf[off + 6]
-        out.append(Event(ev, ts, frame, is_orig, f))
+    # -- S7comm and S7comm-plus PDUs -------------------------------------------------------------
 
     def _payload(self, pl: bytes, d: _Direction, is_orig: bool, ts: float, frame: int,
                  out: list[Event]) -> None:

@@ -227,7 +227,8 @@ def test_gap_resyncs() -> None:
 
 def test_violation_when_not_tpkt() -> None:
     dec = S7commDecoder()
-    assert dec.feed(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", True, 0.0, 1) == []
+    evs = dec.feed(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n", True, 0.0, 1)
+    assert [e.fields["name"] for e in evs] == ["s7comm_protocol_violation"]
     assert dec.violated
 
 
