@@ -7,6 +7,7 @@ from plantwarden.decoders.bacnet import BacnetDecoder
 from plantwarden.decoders.base import Decoder
 from plantwarden.decoders.c37118 import C37118Decoder, C37118UdpDecoder
 from plantwarden.decoders.dnp3 import Dnp3Decoder, Dnp3UdpDecoder
+from plantwarden.decoders.dns import DnsDecoder, DnsTcpDecoder
 from plantwarden.decoders.enip import EnipDecoder, EnipUdpDecoder
 from plantwarden.decoders.fins import FinsDecoder, FinsUdpDecoder
 from plantwarden.decoders.genisys import GenisysDecoder
@@ -40,6 +41,7 @@ DECODERS: tuple[type[Decoder], ...] = (
     GooseDecoder, SvDecoder,
     SlmpDecoder, SlmpUdpDecoder,
     GenisysDecoder,
+    DnsDecoder, DnsTcpDecoder,
 )
 
 
