@@ -22,6 +22,7 @@ from plantwarden.decoders.pnio_cm import PnioCmDecoder
 from plantwarden.decoders.profinet import ProfinetDecoder
 from plantwarden.decoders.s7comm import S7commDecoder
 from plantwarden.decoders.slmp import SlmpDecoder, SlmpUdpDecoder
+from plantwarden.decoders.tls import TlsDecoder
 
 DECODERS: tuple[type[Decoder], ...] = (
     ModbusDecoder,
@@ -42,6 +43,7 @@ DECODERS: tuple[type[Decoder], ...] = (
     SlmpDecoder, SlmpUdpDecoder,
     GenisysDecoder,
     DnsDecoder, DnsTcpDecoder,
+    TlsDecoder,
 )
 
 
