@@ -14,6 +14,7 @@ FORBIDDEN = {
     "sensor": ("plantwarden.store", "plantwarden.inventory", "plantwarden.cli"),
     "inventory": ("plantwarden.store", "plantwarden.cli"),
     "store": ("plantwarden.cli",),
+    "detections": ("plantwarden.store", "plantwarden.cli", "plantwarden.sensor"),
 }
 
 
