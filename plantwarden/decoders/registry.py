@@ -13,6 +13,7 @@ from plantwarden.decoders.fins import FinsDecoder, FinsUdpDecoder
 from plantwarden.decoders.genisys import GenisysDecoder
 from plantwarden.decoders.hartip import HartipDecoder, HartipUdpDecoder
 from plantwarden.decoders.goose import GooseDecoder, SvDecoder
+from plantwarden.decoders.http import HttpDecoder
 from plantwarden.decoders.iec104 import Iec104Decoder
 from plantwarden.decoders.mms import MmsDecoder
 from plantwarden.decoders.modbus import ModbusDecoder
@@ -44,6 +45,7 @@ DECODERS: tuple[type[Decoder], ...] = (
     GenisysDecoder,
     DnsDecoder, DnsTcpDecoder,
     TlsDecoder,
+    HttpDecoder,
 )
 
 
