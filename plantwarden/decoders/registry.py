@@ -23,6 +23,7 @@ from plantwarden.decoders.pnio_cm import PnioCmDecoder
 from plantwarden.decoders.profinet import ProfinetDecoder
 from plantwarden.decoders.s7comm import S7commDecoder
 from plantwarden.decoders.slmp import SlmpDecoder, SlmpUdpDecoder
+from plantwarden.decoders.snmp import SnmpDecoder
 from plantwarden.decoders.tls import TlsDecoder
 
 DECODERS: tuple[type[Decoder], ...] = (
@@ -46,6 +47,7 @@ DECODERS: tuple[type[Decoder], ...] = (
     DnsDecoder, DnsTcpDecoder,
     TlsDecoder,
     HttpDecoder,
+    SnmpDecoder,
 )
 
 
