@@ -57,6 +57,7 @@ def iter_records(paths: Iterable[str | os.PathLike[str]], sensor: Sensor | None 
         for batch in sensor.iter_batches(path):
             for flow, events in batch:
                 if events is not None:
+                    sensor.stats["events"] += len(events)
                     for ev in events:
                         yield to_record(capture, flow, ev)
 

@@ -35,10 +35,6 @@ class Sink(Protocol):
     def on_flow_end(self, capture: str, flow: Flow) -> None: ...
 
 
-def _count(batch: Batch) -> int:
-    return sum(len(events) for _, events in batch if events)
-
-
 class _State:
     """The sensor's own per-flow state: the flow's two table keys and, for TCP, the two halves."""
 
@@ -104,6 +100,7 @@ class Sensor:
         before = self.stats.copy()
         on_event = [s.on_event for s in self.sinks]
         on_flow_end = [s.on_flow_end for s in self.sinks]
+        n_events = 0
         for batch in self.iter_batches(path, progress):
             for flow, events in batch:
                 if events is None:
@@ -114,12 +111,14 @@ class Sensor:
                         except Exception as exc:  # a sink's bug costs that sink this item only
                             self._sink_failed(exc)
                     continue
+                n_events += len(events)
                 for fn in on_event:
                     try:
                         for ev in events:
                             fn(capture, flow, ev)
                     except Exception as exc:
                         self._sink_failed(exc)
+        self.stats["events"] += n_events
         return self.stats - before
 
     def iter_batches(self, path: str | os.PathLike[str],
@@ -170,7 +169,6 @@ class Sensor:
                             self._sweep(table, ts, frame, out)
                     next_sweep = ts + sweep_interval
                 if len(out) > 2048:
-                    stats["events"] += _count(out)
                     yield out
                     out = []
             stats["packets"] += frame
@@ -179,7 +177,6 @@ class Sensor:
                 if is_orig:
                     self._end_flow(flow, ts, frame, out)
             table.clear()
-        stats["events"] += _count(out)
         yield out
 
     # -- internals --------------------------------------------------------------------------------

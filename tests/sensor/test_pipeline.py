@@ -58,6 +58,7 @@ def test_messages_split_and_coalesced_are_stamped_with_the_completing_frame(tmp_
     assert (flow.orig_pkts, flow.resp_pkts, flow.orig_bytes, flow.resp_bytes) == (5, 2, 18, 3)
     assert flow.orig_mac == "00:1b:1b:00:00:01"
     assert len(sink.ends) == 1 and sink.ends[0][1] == len(sink.events)  # flow end after its last event
+    assert sensor.stats["events"] == 5
 
 
 def test_out_of_order_retransmission_and_mid_stream_start(tmp_path):
