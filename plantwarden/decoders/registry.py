@@ -5,6 +5,7 @@ from __future__ import annotations
 from plantwarden.decoders.ads import AdsDecoder, AdsUdpDecoder
 from plantwarden.decoders.bacnet import BacnetDecoder
 from plantwarden.decoders.base import Decoder
+from plantwarden.decoders.bsap import BsapIpDecoder, BsapSerialDecoder
 from plantwarden.decoders.c37118 import C37118Decoder, C37118UdpDecoder
 from plantwarden.decoders.dnp3 import Dnp3Decoder, Dnp3UdpDecoder
 from plantwarden.decoders.dns import DnsDecoder, DnsTcpDecoder
@@ -39,6 +40,7 @@ DECODERS: tuple[type[Decoder], ...] = (
     FinsDecoder, FinsUdpDecoder,
     AdsDecoder, AdsUdpDecoder,
     BacnetDecoder,
+    BsapIpDecoder, BsapSerialDecoder,
     HartipDecoder, HartipUdpDecoder,
     ProfinetDecoder, PnioCmDecoder,
     GooseDecoder, SvDecoder,
