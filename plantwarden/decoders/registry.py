@@ -11,6 +11,7 @@ from plantwarden.decoders.dnp3 import Dnp3Decoder, Dnp3UdpDecoder
 from plantwarden.decoders.dns import DnsDecoder, DnsTcpDecoder
 from plantwarden.decoders.enip import EnipDecoder, EnipUdpDecoder
 from plantwarden.decoders.fins import FinsDecoder, FinsUdpDecoder
+from plantwarden.decoders.fox import FoxDecoder
 from plantwarden.decoders.genisys import GenisysDecoder
 from plantwarden.decoders.hartip import HartipDecoder, HartipUdpDecoder
 from plantwarden.decoders.goose import GooseDecoder, SvDecoder
@@ -41,6 +42,7 @@ DECODERS: tuple[type[Decoder], ...] = (
     AdsDecoder, AdsUdpDecoder,
     BacnetDecoder,
     BsapIpDecoder, BsapSerialDecoder,
+    FoxDecoder,
     HartipDecoder, HartipUdpDecoder,
     ProfinetDecoder, PnioCmDecoder,
     GooseDecoder, SvDecoder,
