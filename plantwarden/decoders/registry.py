@@ -7,6 +7,7 @@ from plantwarden.decoders.bacnet import BacnetDecoder
 from plantwarden.decoders.base import Decoder
 from plantwarden.decoders.bsap import BsapIpDecoder, BsapSerialDecoder
 from plantwarden.decoders.c37118 import C37118Decoder, C37118UdpDecoder
+from plantwarden.decoders.dhcp import DhcpDecoder
 from plantwarden.decoders.dnp3 import Dnp3Decoder, Dnp3UdpDecoder
 from plantwarden.decoders.dns import DnsDecoder, DnsTcpDecoder
 from plantwarden.decoders.enip import EnipDecoder, EnipUdpDecoder
@@ -52,6 +53,7 @@ DECODERS: tuple[type[Decoder], ...] = (
     TlsDecoder,
     HttpDecoder,
     SnmpDecoder,
+    DhcpDecoder,
 )
 
 
