@@ -18,7 +18,7 @@ from plantwarden.decoders.base import Decoder
 from plantwarden.decoders.registry import DECODERS
 from plantwarden.sensor.choice import Undecided
 from plantwarden.sensor.packet import Segment, dissect
-from plantwarden.sensor.readers import ProgressCallback, read_capture
+from plantwarden.sensor.readers import ProgressCallback, Record, WeirdCallback, read_capture
 from plantwarden.sensor.reassembly import Half, Piece, seq_diff
 
 _u32 = struct.Struct(">I").unpack_from
@@ -27,6 +27,10 @@ _u32 = struct.Struct(">I").unpack_from
 Batch = list[tuple[Flow | None, list[Event] | None]]
 
 SYN, FIN, RST, ACK = 0x02, 0x01, 0x04, 0x10
+
+#: the link type of a record that is no packet but a clock tick from a live source (see
+#: :meth:`Sensor.iter_record_batches`)
+TICK = -1
 
 
 class Sink(Protocol):
@@ -97,11 +101,25 @@ class Sensor:
                      name: str | None = None) -> Counter[str]:
         """Decode one capture, feeding the sinks. Returns this file's counters (also added to stats)."""
         capture = name if name is not None else os.fspath(path)
+        return self._dispatch(capture, self.iter_batches(path, progress))
+
+    def process_records(self, records: Iterable[Record], name: str,
+                        on_batch: Callable[[], None] | None = None) -> Counter[str]:
+        """Decode records from any source (e.g. a live capture, sensor/live.py), feeding the sinks.
+
+        Same path as :meth:`process_file`. ``on_batch`` is called after each batch has reached the
+        sinks (at least after every :data:`TICK` record), so a caller can act between batches, e.g.
+        store what the sinks gathered. Returns the counters of this run (also added to stats).
+        """
+        return self._dispatch(name, self.iter_record_batches(records), on_batch)
+
+    def _dispatch(self, capture: str, batches: Iterable[Batch],
+                  on_batch: Callable[[], None] | None = None) -> Counter[str]:
         before = self.stats.copy()
         on_event = [s.on_event for s in self.sinks]
         on_flow_end = [s.on_flow_end for s in self.sinks]
         n_events = 0
-        for batch in self.iter_batches(path, progress):
+        for batch in batches:
             for flow, events in batch:
                 if events is None:
                     assert flow is not None
@@ -118,6 +136,10 @@ class Sensor:
                             fn(capture, flow, ev)
                     except Exception as exc:
                         self._sink_failed(exc)
+            if on_batch is not None:
+                self.stats["events"] += n_events
+                n_events = 0
+                on_batch()
         self.stats["events"] += n_events
         return self.stats - before
 
@@ -128,6 +150,20 @@ class Sensor:
         Each item is (flow, events) for the events of one decoder call, or (flow, None) for the end
         of that flow, which comes after its last events.
         """
+        with open(path, "rb") as f:
+            yield from self._batches(lambda on_weird: read_capture(f, on_weird, progress))
+
+    def iter_record_batches(self, records: Iterable[Record]) -> Iterator[Batch]:
+        """Like :meth:`iter_batches`, for ``(ts, linktype, data, orig_len)`` records from any source.
+
+        A record with link type :data:`TICK` is no packet: it says that time ``ts`` has come (a live
+        source sends one when it waits for packets). The sensor then looks for idle flows if a sweep
+        is due and yields what it holds, even an empty batch.
+        """
+        return self._batches(lambda _on_weird: records)
+
+    def _batches(self, open_records: Callable[[WeirdCallback], Iterable[Record]]) -> Iterator[Batch]:
+        """The one packet loop, shared by files and live sources."""
         tcp_flows: FlowTable = {}
         tables: tuple[FlowTable, FlowTable, FlowTable] = (tcp_flows, {}, {})  # TCP, UDP, layer 2
         out: Batch = []
@@ -146,32 +182,36 @@ class Sensor:
 
         next_sweep = -1.0
         odd_links: set[int] = set()
-        with open(path, "rb") as f:
-            for ts, linktype, data, orig_len in read_capture(f, on_reader_weird, progress):
+        limit = 2048  # batch size; -1 after a tick, so that what is held goes out at once
+        for ts, linktype, data, orig_len in open_records(on_reader_weird):
+            # Fast path: an established TCP flow over Ethernet and IPv4 without options or
+            # fragmentation, fully captured, no SYN/FIN/RST. Everything else takes dissect().
+            if linktype == 1 and data[12] == 8 and data[13] == 0 and data[14] == 0x45 \
+                    and data[23] == 6 and not (data[20] & 0x3F or data[21]) and orig_len == len(data):
                 frame += 1
-                # Fast path: an established TCP flow over Ethernet and IPv4 without options or
-                # fragmentation, fully captured, no SYN/FIN/RST. Everything else takes dissect().
-                if linktype == 1 and data[12] == 8 and data[13] == 0 and data[14] == 0x45 \
-                        and data[23] == 6 and not (data[20] & 0x3F or data[21]) and orig_len == len(data):
-                    end = 14 + (data[16] << 8 | data[17])
-                    start = 34 + (data[46] >> 4) * 4
-                    hit = tcp_get(data[26:38])
-                    if hit is not None and 54 <= start <= end <= orig_len and not data[47] & 7:
-                        tcp_known(hit[0], hit[1], _u32(data, 38)[0], _u32(data, 42)[0], data[47],
-                                  data[start:end], 0, ts, frame, out)
-                    else:
-                        packet(tables, linktype, data, orig_len, ts, frame, out, odd_links)
+                end = 14 + (data[16] << 8 | data[17])
+                start = 34 + (data[46] >> 4) * 4
+                hit = tcp_get(data[26:38])
+                if hit is not None and 54 <= start <= end <= orig_len and not data[47] & 7:
+                    tcp_known(hit[0], hit[1], _u32(data, 38)[0], _u32(data, 42)[0], data[47],
+                              data[start:end], 0, ts, frame, out)
                 else:
                     packet(tables, linktype, data, orig_len, ts, frame, out, odd_links)
-                if ts >= next_sweep:
-                    if next_sweep >= 0:
-                        for table in tables:
-                            self._sweep(table, ts, frame, out)
-                    next_sweep = ts + sweep_interval
-                if len(out) > 2048:
-                    yield out
-                    out = []
-            stats["packets"] += frame
+            elif linktype != TICK:
+                frame += 1
+                packet(tables, linktype, data, orig_len, ts, frame, out, odd_links)
+            else:
+                limit = -1
+            if ts >= next_sweep:
+                if next_sweep >= 0:
+                    for table in tables:
+                        self._sweep(table, ts, frame, out)
+                next_sweep = ts + sweep_interval
+            if len(out) > limit:
+                yield out
+                out = []
+                limit = 2048
+        stats["packets"] += frame
         for table in tables:
             for flow, is_orig in list(table.values()):
                 if is_orig:
