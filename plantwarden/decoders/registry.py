@@ -13,6 +13,7 @@ from plantwarden.decoders.dns import DnsDecoder, DnsTcpDecoder
 from plantwarden.decoders.enip import EnipDecoder, EnipUdpDecoder
 from plantwarden.decoders.fins import FinsDecoder, FinsUdpDecoder
 from plantwarden.decoders.fox import FoxDecoder
+from plantwarden.decoders.ftp import FtpDecoder
 from plantwarden.decoders.genisys import GenisysDecoder
 from plantwarden.decoders.hartip import HartipDecoder, HartipUdpDecoder
 from plantwarden.decoders.goose import GooseDecoder, SvDecoder
@@ -54,6 +55,7 @@ DECODERS: tuple[type[Decoder], ...] = (
     HttpDecoder,
     SnmpDecoder,
     DhcpDecoder,
+    FtpDecoder,
 )
 
 
