@@ -28,6 +28,7 @@ from plantwarden.decoders.profinet import ProfinetDecoder
 from plantwarden.decoders.s7comm import S7commDecoder
 from plantwarden.decoders.slmp import SlmpDecoder, SlmpUdpDecoder
 from plantwarden.decoders.snmp import SnmpDecoder
+from plantwarden.decoders.ssh import SshDecoder
 from plantwarden.decoders.tls import TlsDecoder
 
 DECODERS: tuple[type[Decoder], ...] = (
@@ -56,6 +57,7 @@ DECODERS: tuple[type[Decoder], ...] = (
     SnmpDecoder,
     DhcpDecoder,
     FtpDecoder,
+    SshDecoder,
 )
 
 
