@@ -1,19 +1,26 @@
-"""Analyse a capture into the store: hash it, run the sensor with the inventory builder, save once.
+"""Analyse a capture into the store: hash it, run the sensor with the inventory builder and the detection
+engine side by side (one pass, two sinks), save both once.
 
-The packet path never touches the database: the builder works in memory and the store writes its
-result in one transaction at the end of the capture.
+The packet path never touches the database: the builder and the engine work in memory, and the store
+writes the capture, its inventory and its alerts in one transaction at the end. What the detections
+know of the plant (known hosts, known communications) is read from the store before the capture.
 """
 
 from __future__ import annotations
 
 import os
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
+from plantwarden.core.alerts import Alert
 from plantwarden.decoders.base import Decoder
+from plantwarden.detections.base import Context, Detection
+from plantwarden.detections.engine import WINDOW, DetectionEngine
 from plantwarden.inventory.builder import InventoryBuilder
 from plantwarden.inventory.model import Inventory
+from plantwarden.store.alerts import AlertChanges
 from plantwarden.store.service import CaptureInfo, Store, sha256_file
 
 
@@ -24,17 +31,37 @@ class IngestResult:
     inventory: Inventory | None = None  #: None when skipped
     stats: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    #: the alerts the engine raised in this capture (before the store merged them); empty when skipped
+    alerts: list[Alert] = field(default_factory=list)
+    #: what saving did to the stored alerts (new and merged rows per severity); None when skipped
+    alert_changes: AlertChanges | None = None
+    #: detection id -> the error that switched it off during this capture (a bug: report it)
+    detection_errors: dict[str, str] = field(default_factory=dict)
+
+
+def context_from(store: Store, options: Mapping[str, Mapping[str, Any]] | None = None) -> Context:
+    """The detections' context: the hosts and (client, server, protocol) pairs the store knows now."""
+    return Context(known_hosts=store.known_hosts(), known_pairs=store.known_pairs(), options=dict(options or {}))
 
 
 def ingest(store: Store, path: str | os.PathLike[str], progress: Callable[[int], None] | None = None,
-           name: str | None = None, decoders: Sequence[type[Decoder]] | None = None) -> IngestResult:
+           name: str | None = None, decoders: Sequence[type[Decoder]] | None = None,
+           detections: Sequence[type[Detection]] | None = None,
+           options: Mapping[str, Mapping[str, Any]] | None = None, window: float = WINDOW) -> IngestResult:
     """Analyse ``path`` into ``store`` unless a capture with the same content is already there.
 
-    Raises ``plantwarden.core.errors.NotACaptureError`` for a file that is not a capture, and
-    ``OSError`` when it cannot be read.
+    ``detections`` defaults to every registered one (``detections.registry.DETECTIONS``); pass ``()``
+    for none. ``options`` are the detections' option values ({detection id: {option: value}}); an
+    unknown option raises ``ValueError`` before the capture is read. Raises
+    ``plantwarden.core.errors.NotACaptureError`` for a file that is not a capture, and ``OSError`` when
+    it cannot be read.
     """
-    from plantwarden.sensor.pipeline import Sensor
+    from plantwarden.sensor.pipeline import Sensor, Sink
 
+    if detections is None:
+        from plantwarden.detections.registry import DETECTIONS
+
+        detections = DETECTIONS
     capture = name if name is not None else os.path.basename(os.fspath(path))
     size = os.path.getsize(path)
     digest = sha256_file(path)
@@ -43,10 +70,14 @@ def ingest(store: Store, path: str | os.PathLike[str], progress: Callable[[int],
         return IngestResult(known, stored=False)
     t0 = time.perf_counter()
     builder = InventoryBuilder()
-    sensor = Sensor(sinks=[builder]) if decoders is None else Sensor(sinks=[builder], decoders=decoders)
+    engine = DetectionEngine(detections, context_from(store, options), window=window)
+    sinks: list[Sink] = [builder, engine] if engine.detections else [builder]
+    sensor = Sensor(sinks=sinks) if decoders is None else Sensor(sinks=sinks, decoders=decoders)
     stats = dict(sensor.process_file(path, progress=progress, name=capture))
     inv = builder.result()
+    alerts = engine.alerts()
     info = CaptureInfo(capture, digest, size, packets=int(stats.get("packets", 0)), first_ts=inv.first_ts,
                        last_ts=inv.last_ts, stats=stats, analyzed_at=time.time())
-    stored = store.save(info, inv)
-    return IngestResult(info, stored, inv, stats, time.perf_counter() - t0)
+    changes = store.save_analysis(info, inv, alerts, window)
+    return IngestResult(info, changes is not None, inv, stats, time.perf_counter() - t0, alerts, changes,
+                        dict(engine.errors))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, Double, ForeignKey, Integer, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, Double, ForeignKey, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
 
@@ -116,3 +116,41 @@ class WeirdRow(Base):
     name: Mapped[str] = mapped_column(String(128))
     protocol: Mapped[str] = mapped_column(String(64))
     count: Mapped[int] = mapped_column(BigInteger)
+
+
+class AlertRow(Base):
+    """One alert: the occurrences of one finding (detection, key) close in traffic time, across captures."""
+
+    __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_detection_key", "detection", "key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    detection: Mapped[str] = mapped_column(String(64))
+    technique: Mapped[str] = mapped_column(String(16))
+    severity: Mapped[str] = mapped_column(String(16))
+    title: Mapped[str] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(String(512))
+    src: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    dst: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    first_seen: Mapped[float] = mapped_column(Double)  # traffic time
+    last_seen: Mapped[float] = mapped_column(Double)
+    count: Mapped[int] = mapped_column(BigInteger)
+    state: Mapped[str] = mapped_column(String(16), index=True)
+    state_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    state_changed_at: Mapped[float | None] = mapped_column(Double, nullable=True)  # wall time
+    evidence: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    capture_id: Mapped[int] = mapped_column(ForeignKey("captures.id"))  # the capture that raised it first
+    created_at: Mapped[float] = mapped_column(Double)  # wall time of the analysis that stored it
+    updated_at: Mapped[float] = mapped_column(Double)  # wall time of the last merge or state change
+
+
+class AlertStateRow(Base):
+    """One state change of an alert, in the order they were made."""
+
+    __tablename__ = "alert_state_changes"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    alert_id: Mapped[int] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"), index=True)
+    state: Mapped[str] = mapped_column(String(16))
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    at: Mapped[float] = mapped_column(Double)

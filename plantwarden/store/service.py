@@ -19,9 +19,27 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from plantwarden.core.alerts import Alert
+from plantwarden.detections.engine import WINDOW
 from plantwarden.inventory.model import BEHAVIOURS, Asset, Communication, Fact, FunctionCount, Inventory
+from plantwarden.store.alerts import (
+    AlertChanges,
+    StoredAlert,
+    UnknownAlertError,
+    load_alerts,
+    save_alerts,
+    set_state,
+)
 from plantwarden.store.db import make_engine, upgrade
-from plantwarden.store.models import AssetRow, CaptureRow, CommunicationRow, FactRow, FunctionRow, WeirdRow
+from plantwarden.store.models import (
+    AlertRow,
+    AssetRow,
+    CaptureRow,
+    CommunicationRow,
+    FactRow,
+    FunctionRow,
+    WeirdRow,
+)
 
 CHUNK = 500
 T = TypeVar("T")
@@ -112,19 +130,70 @@ class Store:
                 out[(name, proto)] = out.get((name, proto), 0) + count
         return out
 
+    def known_hosts(self) -> frozenset[str]:
+        """The addresses of the stored assets (for the detections' context)."""
+        with self._sessions() as s:
+            return frozenset(s.scalars(select(AssetRow.ip)))
+
+    def known_pairs(self) -> frozenset[tuple[str, str, str]]:
+        """The stored (client, server, protocol) communications (for the detections' context)."""
+        q = select(CommunicationRow.client, CommunicationRow.server, CommunicationRow.protocol)
+        with self._sessions() as s:
+            return frozenset((c, sv, p) for c, sv, p in s.execute(q))
+
+    def alerts(self, state: str | None = None, detection: str | None = None) -> list[StoredAlert]:
+        """The stored alerts, oldest traffic first, optionally only those in ``state`` / of ``detection``."""
+        with self._sessions() as s:
+            return load_alerts(s, state=state, detection=detection)
+
+    def alert_counts(self) -> dict[str, int]:
+        """state -> number of stored alerts in it."""
+        from sqlalchemy import func
+
+        with self._sessions() as s:
+            return {st: n for st, n in s.execute(select(AlertRow.state, func.count()).group_by(AlertRow.state))}
+
+    def alert(self, alert_id: int) -> StoredAlert:
+        """One stored alert; raises ``UnknownAlertError`` when there is none with that id."""
+        with self._sessions() as s:
+            found = load_alerts(s, alert_id=alert_id)
+        if not found:
+            raise UnknownAlertError(f"no alert with id {alert_id}")
+        return found[0]
+
+    def set_alert_state(self, alert_id: int, state: str, reason: str | None = None,
+                        at: float | None = None) -> StoredAlert:
+        """Record a state change (with its wall time and reason) and return the alert as it is now.
+
+        Raises ``UnknownAlertError`` for an unknown id, ``InvalidInput`` for an unknown state or a
+        suppression without a reason.
+        """
+        with self._write_lock, self._sessions.begin() as s:
+            set_state(s, alert_id, state, reason, time.time() if at is None else at)
+        return self.alert(alert_id)
+
     # -- the one writer ---------------------------------------------------------------------------
 
-    def save(self, info: CaptureInfo, inv: Inventory) -> bool:
-        """Merge one capture's inventory into the store, in one transaction.
+    def save(self, info: CaptureInfo, inv: Inventory, alerts: Iterable[Alert] = (), window: float = WINDOW) -> bool:
+        """Merge one capture's inventory (and alerts) into the store, in one transaction.
 
         Returns False (and changes nothing) when a capture with the same SHA-256 is already stored.
         Every fact of ``inv`` is recorded as coming from this capture.
+        """
+        return self.save_analysis(info, inv, alerts, window) is not None
+
+    def save_analysis(self, info: CaptureInfo, inv: Inventory, alerts: Iterable[Alert] = (),
+                      window: float = WINDOW) -> AlertChanges | None:
+        """As :meth:`save`, returning what happened to the alerts, or None when the capture was known.
+
+        Alerts are deduplicated against the stored ones within ``window`` seconds of traffic time
+        (docs/alerts.md, "Dedup").
         """
         with self._write_lock:
             try:
                 with self._sessions.begin() as s:
                     if s.scalars(select(CaptureRow.id).where(CaptureRow.sha256 == info.sha256)).first():
-                        return False
+                        return None
                     cap = CaptureRow(sha256=info.sha256, name=info.name, size=info.size, packets=info.packets,
                                      first_ts=info.first_ts, last_ts=info.last_ts,
                                      analyzed_at=info.analyzed_at or time.time(), stats=dict(info.stats))
@@ -134,12 +203,13 @@ class Store:
                     self._save_communications(s, inv.communications.values())
                     s.add_all(WeirdRow(capture_id=cap.id, name=name[:128], protocol=proto[:64], count=n)
                               for (name, proto), n in inv.weirds.items())
+                    changes = save_alerts(s, cap.id, alerts, window, cap.analyzed_at)
             except IntegrityError:
                 # another writer stored the same capture at the same time
                 if self.capture(info.sha256) is not None:
-                    return False
+                    return None
                 raise
-        return True
+        return changes
 
     def _save_assets(self, s: Session, capture_id: int, assets: Iterable[Asset]) -> None:
         todo = {a.ip: a for a in assets}
