@@ -25,6 +25,7 @@ from plantwarden.decoders.mqtt import MqttDecoder
 from plantwarden.decoders.opcua import OpcuaDecoder
 from plantwarden.decoders.pnio_cm import PnioCmDecoder
 from plantwarden.decoders.profinet import ProfinetDecoder
+from plantwarden.decoders.rdp import RdpDecoder
 from plantwarden.decoders.s7comm import S7commDecoder
 from plantwarden.decoders.slmp import SlmpDecoder, SlmpUdpDecoder
 from plantwarden.decoders.snmp import SnmpDecoder
@@ -58,6 +59,7 @@ DECODERS: tuple[type[Decoder], ...] = (
     DhcpDecoder,
     FtpDecoder,
     SshDecoder,
+    RdpDecoder,
 )
 
 
