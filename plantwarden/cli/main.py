@@ -8,16 +8,17 @@ from __future__ import annotations
 import json
 import os
 import sys
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager, suppress
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
+from plantwarden.cli.alerts import alert_group, alerts_command, alerts_table, changes_summary
+from plantwarden.cli.common import broken_pipe_guard, db_option, display_db, echo_json, open_store
 from plantwarden.cli.render import fmt_ts, fmt_ts_short, human_bytes, safe, table
-from plantwarden.core.errors import NotACaptureError, PlantwardenError
-from plantwarden.store.target import DEFAULT_DB, ENV_DB, is_url
+from plantwarden.core.alerts import STATES
+from plantwarden.core.errors import NotACaptureError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -43,13 +44,6 @@ def _sensor(decoders: str | None) -> Any:
         raise click.BadParameter(str(exc.args[0]), param_hint="--decoders") from None
 
 
-def _db_option(f: F) -> F:
-    return click.option(
-        "--db", "db", envvar=ENV_DB, default=DEFAULT_DB, show_default=True, metavar="PATH_OR_URL",
-        help=f"SQLite file or SQLAlchemy URL (e.g. postgresql+psycopg://host/db); env {ENV_DB}.",
-    )(f)
-
-
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="plantwarden")
 def main() -> None:
@@ -71,7 +65,7 @@ def decode(captures: tuple[str, ...], fmt: str, decoders: str | None) -> None:
     for path in captures:
         _check_readable(path)
     out = sys.stdout
-    with _broken_pipe_guard():
+    with broken_pipe_guard():
         try:
             if fmt == "jsonl":
                 for rec in iter_records(captures, sensor):
@@ -113,19 +107,6 @@ def _decode_row(rec: dict[str, Any], with_capture: bool) -> str:
     return safe(row)
 
 
-@contextmanager
-def _broken_pipe_guard() -> Iterator[None]:
-    """``plantwarden decode x.pcap | head`` ends quietly (exit 0) when the reader goes away."""
-    try:
-        yield
-    except BrokenPipeError:
-        # point stdout at devnull so the interpreter's final flush cannot raise again
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        with suppress(OSError, ValueError):
-            os.dup2(devnull, sys.stdout.fileno())
-        sys.exit(0)
-
-
 def _check_readable(path: str) -> None:
     """Fail early, with a message and no traceback, for a missing file or one that is not a capture."""
     from plantwarden.sensor.readers import detect_format
@@ -145,7 +126,7 @@ def _check_readable(path: str) -> None:
 
 @main.command()
 @click.argument("captures", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
-@_db_option
+@db_option
 @_decoders_option
 def analyze(captures: tuple[str, ...], db: str, decoders: str | None) -> None:
     """Run the sensor over captures, build the inventory and store it.
@@ -161,7 +142,7 @@ def analyze(captures: tuple[str, ...], db: str, decoders: str | None) -> None:
         raise click.BadParameter(str(exc.args[0]), param_hint="--decoders") from None
     for path in captures:
         _check_readable(path)
-    with _open_store(db, create=True) as store:
+    with open_store(db, create=True) as store:
         for path in captures:
             _analyze_one(store, path, decoders=chosen)
         _print_store_summary(store, db)
@@ -190,12 +171,15 @@ def _analyze_one(store: Any, path: str, name: str | None = None, decoders: Any =
     rate = f", {pkts / res.seconds:,.0f} packets/s" if res.seconds > 0 else ""
     weirds = sum(inv.weirds.values())
     click.echo(f"{label}: {pkts} packets, {inv.flows} flows, {inv.events} events, {len(inv.assets)} assets, "
-               f"{len(inv.communications)} communications, {weirds} weirds "
+               f"{len(inv.communications)} communications, {weirds} weirds, {changes_summary(res.alert_changes)} "
                f"({human_bytes(size)} in {res.seconds:.2f} s{rate})")
     failures = res.stats.get("sink_exceptions", 0)
     if failures:
         click.echo(f"warning: {label}: the inventory failed on {failures} items (a bug: please report it)",
                    err=True)
+    for det, err in sorted(res.detection_errors.items()):
+        click.echo(f"warning: {label}: detection {det} failed and was switched off: {safe(err)} "
+                   "(a bug: please report it)", err=True)
 
 
 def _print_store_summary(store: Any, db: str) -> None:
@@ -206,40 +190,43 @@ def _print_store_summary(store: Any, db: str) -> None:
     by_role = ", ".join(f"{n} {r}" for r, n in sorted(roles.items(), key=lambda kv: (-kv[1], kv[0])))
     n_comm = len(store.communications())
     n_cap = len(store.captures())
-    click.echo(f"store {_display_db(db)}: {n_cap} captures, {len(assets)} assets ({by_role or 'none'}), "
-               f"{n_comm} communications")
+    by_state = store.alert_counts()
+    states = ", ".join(f"{by_state[s]} {s}" for s in STATES if by_state.get(s))
+    n_alerts = f"{sum(by_state.values())} alerts" + (f" ({states})" if states else "")
+    click.echo(f"store {display_db(db)}: {n_cap} captures, {len(assets)} assets ({by_role or 'none'}), "
+               f"{n_comm} communications, {n_alerts}")
 
 
 # -- assets / flows -------------------------------------------------------------------------------
 
 @main.command()
-@_db_option
+@db_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="json: the documented inventory document (docs/inventory.md).")
 def assets(db: str, fmt: str) -> None:
     """List the assets in the store: address, vendor, role, Purdue level and identity."""
     from plantwarden.inventory.export import assets_document, sort_assets
 
-    with _open_store(db, create=False) as store:
+    with open_store(db, create=False) as store:
         items = store.assets()
     if fmt == "json":
-        _echo_json(assets_document(items))
+        echo_json(assets_document(items))
     else:
         click.echo(assets_table(sort_assets(items)))
 
 
 @main.command()
-@_db_option
+@db_option
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="json: the documented communications document (docs/inventory.md).")
 def flows(db: str, fmt: str) -> None:
     """List who talks to whom: client, server, protocol, functions used, packets and bytes."""
     from plantwarden.inventory.export import flows_document, sort_communications
 
-    with _open_store(db, create=False) as store:
+    with open_store(db, create=False) as store:
         items = store.communications()
     if fmt == "json":
-        _echo_json(flows_document(items))
+        echo_json(flows_document(items))
     else:
         click.echo(flows_table(sort_communications(items)))
 
@@ -275,12 +262,6 @@ def flows_table(items: list[Any]) -> str:
                   "first seen", "last seen"), rows, max_width=72)
 
 
-def _echo_json(doc: Any) -> None:
-    with _broken_pipe_guard():
-        # ensure_ascii: wire strings cannot smuggle terminal controls, even C1 ones
-        click.echo(json.dumps(doc, indent=2, ensure_ascii=True))
-
-
 # -- demo -----------------------------------------------------------------------------------------
 
 @main.command()
@@ -295,7 +276,7 @@ def demo(data_dir: Path) -> None:
     data_dir.mkdir(parents=True, exist_ok=True)
     capture = Path(generate_demo_capture(data_dir / "plantwarden-demo.pcap"))
     db = str(data_dir / "plantwarden.db")
-    with _open_store(db, create=True) as store:
+    with open_store(db, create=True) as store:
         _analyze_one(store, str(capture))
         from plantwarden.inventory.export import sort_assets, sort_communications
 
@@ -303,12 +284,16 @@ def demo(data_dir: Path) -> None:
         click.echo(assets_table(sort_assets(store.assets())))
         click.echo("\nCommunications\n")
         click.echo(flows_table(sort_communications(store.communications())))
+        click.echo("\nAlerts\n")
+        stored = store.alerts()
+        click.echo(alerts_table(stored) if stored else "no alerts")
         click.echo("")
         _print_store_summary(store, db)
     click.echo(f"capture:  {capture}")
     click.echo(f"database: {db}")
     prog = _program()
     click.echo(f"next:     {prog} assets --db {db}   |   {prog} flows --db {db}")
+    click.echo(f"          {prog} alerts --db {db}   (then {prog} alert ack|resolve|suppress ID)")
     click.echo(f"          {prog} decode {capture} --format jsonl   (the event log)")
 
 
@@ -324,37 +309,8 @@ def _program() -> str:
     return rel if os.path.basename(rel) == "plantwarden" else "plantwarden"
 
 
-# -- helpers --------------------------------------------------------------------------------------
-
-def _display_db(db: str) -> str:
-    if is_url(db):
-        from sqlalchemy.engine import make_url
-
-        try:
-            return make_url(db).render_as_string(hide_password=True)
-        except Exception:
-            return "<database URL>"
-    return db
-
-
-@contextmanager
-def _open_store(db: str, create: bool) -> Iterator[Any]:
-    from sqlalchemy.exc import SQLAlchemyError
-
-    from plantwarden.store.service import Store
-
-    if not create and not is_url(db) and not os.path.exists(db):
-        raise click.ClickException(
-            f"no database at {safe(db)}: run `plantwarden analyze CAPTURE --db {safe(db)}` first, "
-            f"or point --db / {ENV_DB} at an existing one")
-    try:
-        store = Store(db)
-    except (SQLAlchemyError, OSError, PlantwardenError) as exc:
-        raise click.ClickException(f"cannot open the database {safe(_display_db(db))}: {exc}") from None
-    try:
-        yield store
-    finally:
-        store.close()
+main.add_command(alerts_command)
+main.add_command(alert_group)
 
 
 if __name__ == "__main__":  # pragma: no cover
