@@ -311,6 +311,7 @@ def _program() -> str:
 
 main.add_command(alerts_command)
 main.add_command(alert_group)
+main.add_command(__import__("plantwarden.cli.watch", fromlist=["watch"]).watch)  # live capture (cli/watch.py)
 
 
 if __name__ == "__main__":  # pragma: no cover
