@@ -6,6 +6,7 @@ named weird, counted in ``stats`` and logged as an event; nothing the input cont
 
 from __future__ import annotations
 
+import copy
 import os
 import struct
 from collections import Counter
@@ -42,7 +43,7 @@ class Sink(Protocol):
 class _State:
     """The sensor's own per-flow state: the flow's two table keys and, for TCP, the two halves."""
 
-    __slots__ = ("okey", "rkey", "orig", "resp", "closing", "probes")
+    __slots__ = ("okey", "rkey", "orig", "resp", "closing", "probes", "reprobed")
 
     def __init__(self, okey: bytes, rkey: bytes, max_pending: int, tcp: bool) -> None:
         self.okey = okey
@@ -51,6 +52,7 @@ class _State:
         self.resp = Half(max_pending) if tcp else None
         self.closing = False
         self.probes = 0
+        self.reprobed = False  # the other decoders had their one chance after a violation
 
 
 FlowTable = dict[bytes, tuple[Flow, bool]]
@@ -369,6 +371,8 @@ class Sensor:
                     else:
                         if events:
                             out.append((flow, events))
+                        if dec.violated:
+                            self._reprobe(flow, payload, is_orig, ts, frame, out)
             else:
                 self._pieces(flow, half.accept(seq, payload, ts, frame), is_orig, out)
             if missing and half.next_seq == (seq + len(payload)) & 0xFFFFFFFF:
@@ -442,6 +446,8 @@ class Sensor:
             return
         if events:
             out.append((flow, events))
+        if dec.violated:
+            self._reprobe(flow, data, is_orig, ts, frame, out)
 
     def _probe(self, flow: Flow, data: bytes, is_orig: bool) -> bool:
         """Choose a decoder by content for a flow on a port that no decoder claims."""
@@ -449,10 +455,22 @@ class Sensor:
         st.probes += 1
         if st.probes > 4:  # given up: no decoder for this flow
             return False
+        best = self._best_probe(flow.transport, data, is_orig, ())
+        if best is None:
+            return False
+        flow.decoder = best()
+        flow.proto = best.name
+        self.stats["probed." + best.name] += 1
+        return True
+
+    def _best_probe(self, transport: str, data: bytes, is_orig: bool,
+                    exclude: Iterable[type[Decoder]]) -> type[Decoder] | None:
+        """The decoder whose probe scores ``data`` highest (above 0.5), or None."""
         best: type[Decoder] | None = None
         score = 0.5
+        skip = set(exclude)
         for cls in self.decoders:
-            if cls.transport != flow.transport:
+            if cls.transport != transport or cls in skip:
                 continue
             try:
                 s = cls.probe(data, is_orig)
@@ -461,12 +479,31 @@ class Sensor:
                 continue
             if s > score:
                 best, score = cls, s
+        return best
+
+    def _reprobe(self, flow: Flow, data: bytes, is_orig: bool, ts: float, frame: int, out: Batch) -> None:
+        """The decoder chosen by port refused the flow's first data (a scanner's TLS or HTTP on 502, say):
+        let the other decoders probe that data once, and hand the flow to the best of them."""
+        st: _State = flow.state
+        dec = flow.decoder
+        if st.reprobed or dec is None or dec.confirmed or flow.transport not in ("tcp", "udp"):
+            return
+        st.reprobed = True
+        ports = self.tcp_ports if flow.transport == "tcp" else self.udp_ports
+        claimed = (*ports.get(flow.resp_port, ()), *ports.get(flow.orig_port, ()), type(dec))
+        best = self._best_probe(flow.transport, data, is_orig, claimed)
         if best is None:
-            return False
+            return
+        self.stats["reprobed." + best.name] += 1
+        # what the refusing decoder just said (its violation weird) stays under its own protocol
+        before = copy.copy(flow)
+        i = len(out) - 1
+        while i >= 0 and out[i][0] is flow:
+            out[i] = (before, out[i][1])
+            i -= 1
         flow.decoder = best()
         flow.proto = best.name
-        self.stats["probed." + best.name] += 1
-        return True
+        self._call(flow, flow.decoder.feed, (data, is_orig, ts, frame), ts, frame, out, is_orig)
 
     def _call(self, flow: Flow, fn: Callable[..., list[Event]], args: tuple[object, ...], ts: float,
               frame: int, out: Batch, is_orig: bool | None = None) -> None:

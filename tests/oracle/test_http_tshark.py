@@ -90,11 +90,6 @@ def our_keys(path: Path) -> Counter[Key]:
 
 #: capture -> (keys only tshark has, keys only we have); see docs/protocols/http.md
 KNOWN_DIFFERENCES: dict[str, tuple[Counter[Key], Counter[Key]]] = {
-    # a scanner's GET sent to the Modbus port 502: the port belongs to the Modbus decoder (which
-    # reports a violation); Wireshark finds HTTP by heuristics
-    "zeek__modbus-and-non-modbus-p502.pcap": (Counter({
-        (65, "host", "160.97.70.34"): 1, (65, "method", "GET"): 1, (65, "uri", "/"): 1,
-        (65, "user_agent", "Mozilla/5.0 zgrab/0.x"): 1, (65, "version", "1.1"): 1}), Counter()),
 }
 
 CAPTURES = captures_with_protocols("http")

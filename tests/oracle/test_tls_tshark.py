@@ -70,12 +70,7 @@ def our_keys(path: Path) -> Counter[Key]:
 
 
 #: capture -> (keys only tshark has, keys only we have); see docs/protocols/tls.md
-KNOWN_DIFFERENCES: dict[str, tuple[Counter[Key], Counter[Key]]] = {
-    # a scanner's TLS ClientHello to the Modbus port 502: the flow belongs to the Modbus decoder by
-    # its port (which reports a violation); Wireshark finds TLS there by heuristics
-    "zeek__modbus-and-non-modbus-p502.pcap": (
-        Counter({(49, "hs_type", 1): 1, (49, "ja3", "c3a6cf0bf2e690ac8e1ecf6081f17a50"): 1}), Counter()),
-}
+KNOWN_DIFFERENCES: dict[str, tuple[Counter[Key], Counter[Key]]] = {}
 
 CAPTURES = captures_with_protocols("tls", "ssl")
 

@@ -220,3 +220,30 @@ def test_flow_count_is_bounded(tmp_path):
     assert sensor.stats["flows_evicted"] > 0 and len(sink.ends) == 10
     # evicted flows end before the capture does, oldest first
     assert [f.orig_port for f, _ in sink.ends[:3]] == [40000, 40001, 40002]
+
+
+def test_a_refused_port_claim_lets_the_other_decoders_probe_once(tmp_path):
+    from plantwarden.core.events import Event
+    from plantwarden.decoders.base import Decoder
+
+    class Marked(Decoder):  # a protocol whose messages start with 0xff
+        name = "marked"
+        transport = "tcp"
+
+        @classmethod
+        def probe(cls, data, is_orig):
+            return 0.9 if data[:1] == b"\xff" else -1.0
+
+        def feed(self, data, is_orig, ts, frame):
+            return [Event("marked_message", ts, frame, is_orig, {"size": len(data)})]
+
+    frames = handshake() + [pkt(C, S, 40000, 7777, 1000, 5000, payload=b"\xffabc"),
+                            pkt(C, S, 40000, 7777, 1004, 5000, payload=b"\xffde")]
+    p = tmp_path / "c.pcap"
+    p.write_bytes(pcap([(1.0 + i, f) for i, f in enumerate(frames)]))
+    s = Sensor(decoders=(LineDecoder, Marked))
+    recs = list(iter_records([p], s))
+    # the port's decoder says no (its weird stays in the log), then the prober takes the flow from that data on
+    assert [(r["proto"], r["event"], r["frame"]) for r in recs] == [
+        ("line", "weird", 4), ("marked", "marked_message", 4), ("marked", "marked_message", 5)]
+    assert recs[0]["name"] == "line_violation" and s.stats["reprobed.marked"] == 1
