@@ -2,13 +2,41 @@
 
 from __future__ import annotations
 
+from plantwarden.detections.alarms import UnsolicitedDisabled
 from plantwarden.detections.base import Detection
+from plantwarden.detections.commands import BroadcastWrite, ControllerLock, FirmwareUpdate
+from plantwarden.detections.credentials import CredentialsInClear, DefaultCredentials
+from plantwarden.detections.discovery import IdentificationScan, NetworkScan
+from plantwarden.detections.masters import CoilForcing, NewTalker, TimeChange, WriteFromUnknownMaster
 from plantwarden.detections.plc_state import OperatingModeChange, PlcStop
 from plantwarden.detections.program import ProgramDownload, ProgramUpload
+from plantwarden.detections.restart import DeviceRestart, ForceListenOnly
+from plantwarden.detections.scans import RegisterScan, RequestFlood, UnitIdScan
+from plantwarden.detections.values import ValueOutOfRange
+from plantwarden.detections.violations import ProtocolViolation
 
 DETECTIONS: tuple[type[Detection], ...] = (
     PlcStop,
     OperatingModeChange,
     ProgramDownload,
     ProgramUpload,
+    DeviceRestart,
+    ForceListenOnly,
+    IdentificationScan,
+    NetworkScan,
+    UnitIdScan,
+    RegisterScan,
+    RequestFlood,
+    WriteFromUnknownMaster,
+    NewTalker,
+    BroadcastWrite,
+    CoilForcing,
+    ValueOutOfRange,
+    UnsolicitedDisabled,
+    ProtocolViolation,
+    CredentialsInClear,
+    DefaultCredentials,
+    FirmwareUpdate,
+    ControllerLock,
+    TimeChange,
 )
