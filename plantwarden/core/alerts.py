@@ -11,7 +11,7 @@ HIGH: Final = "high"
 CRITICAL: Final = "critical"
 SEVERITIES: Final = (LOW, MEDIUM, HIGH, CRITICAL)
 
-#: alert states (docs/detections.md): new -> acknowledged -> resolved, or suppressed with a reason
+#: alert states (docs/alerts.md): new -> acknowledged -> resolved, or suppressed with a reason
 NEW: Final = "new"
 ACKNOWLEDGED: Final = "acknowledged"
 RESOLVED: Final = "resolved"

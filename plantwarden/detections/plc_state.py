@@ -1,8 +1,12 @@
 """Commands that stop a controller or change its operating mode.
 
-``ics.plc_stop`` (T0881 Service Stop): the control program stops; the process runs without control.
-``ics.operating_mode_change`` (T0858 Change Operating Mode): start, run, pause, program or remote
-mode changes, which an attacker uses to load programs or leave the device in a weaker state.
+Both are T0858 Change Operating Mode, whose description names the Stop mode ("the PLC and program is
+stopped, outputs are forced off") beside Program, Run, Remote and Reset; T0881 Service Stop is about
+services of a host, not a controller's program.
+
+``ics.plc_stop`` (high): the control program stops; the process runs without control.
+``ics.operating_mode_change`` (medium): start, run, pause, program or remote mode changes, which an
+attacker uses to load programs or leave the device in a weaker state.
 See docs/detections/ics.plc_stop.md and docs/detections/ics.operating_mode_change.md.
 """
 
@@ -16,7 +20,7 @@ UMAS = 90
 
 class PlcStop(CommandRule):
     id = "ics.plc_stop"
-    technique = "T0881"
+    technique = "T0858"
     severity = HIGH
     summary = "A command that stops a PLC's program (S7 PLC stop, UMAS stop, CIP Stop, FINS stop, SLMP remote stop, DNP3 stop application, MMS stop)."
     match = {

@@ -64,7 +64,7 @@ def test_analyze_raises_the_plc_stop_alerts_of_the_ews_and_the_attacker(runner, 
     assert set(stops) == {EWS, ATTACKER}
     for src, a in stops.items():
         assert (a["technique"], a["technique_name"], a["severity"], a["state"], a["dst"], a["count"]) == (
-            "T0881", "Service Stop", HIGH, "new", PLC2, 1)
+            "T0858", "Change Operating Mode", HIGH, "new", PLC2, 1)
         [e] = a["evidence"]
         assert e["event"] == "s7comm_plc_stop_request" and e["capture"] == "demo.pcap" and e["proto"] == "s7comm"
         assert e["flow"][0] == src and e["flow"][2:4] == [PLC2, 102] and e["details"]["function_code"] == 0x29
@@ -157,7 +157,7 @@ def test_table(runner, demo_cap, tmp_path):
     lines = ok(runner, "alerts", "--db", db).splitlines()
     assert lines[0].split()[:6] == ["id", "severity", "state", "detection", "technique", "count"]
     rows = [ln for ln in lines[2:] if "ics.plc_stop" in ln]
-    assert len(rows) == 2 and any(ATTACKER in r and "T0881" in r and "2024-03-12 08:03:40" in r for r in rows)
+    assert len(rows) == 2 and any(ATTACKER in r and "T0858" in r and "2024-03-12 08:03:40" in r for r in rows)
 
 
 def test_alerts_without_a_database(runner, tmp_path):

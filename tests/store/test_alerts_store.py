@@ -33,7 +33,7 @@ def ev(ts, capture="one.pcap", frame=1, **details):
 
 
 def alert(ts, n=1, detection="ics.plc_stop", key=f"{EWS}->{PLC}", severity=HIGH, capture="one.pcap",
-          step=1.0, technique="T0881"):
+          step=1.0, technique="T0858"):
     """An alert as the engine makes it: ``n`` occurrences ``step`` seconds apart from ``ts``."""
     a = Alert(detection, technique, severity, f"S7 PLC stop: {EWS} -> {PLC} (s7comm)", key, EWS, PLC, ts, ts,
               evidence=[ev(ts, capture)])
@@ -263,7 +263,7 @@ def test_ingest_stores_the_registered_detections_alerts_once(target, tmp_path):
         assert res.stored and res.detection_errors == {} and res.alert_changes is not None
         stops = {s.alert.src: s for s in store.alerts(detection="ics.plc_stop")}
         assert set(stops) == {"10.10.20.50", "10.10.99.66"}
-        assert all(s.alert.dst == "10.10.10.12" and s.alert.technique == "T0881" for s in stops.values())
+        assert all(s.alert.dst == "10.10.10.12" and s.alert.technique == "T0858" for s in stops.values())
         assert sum(res.alert_changes.new.values()) == len(store.alerts()) == len(res.alerts)
         before = store.alerts()
         again = ingest(store, cap_path)
