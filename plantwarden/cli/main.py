@@ -128,27 +128,35 @@ def _check_readable(path: str) -> None:
 @click.argument("captures", nargs=-1, required=True, type=click.Path(dir_okay=False, path_type=str))
 @db_option
 @_decoders_option
-def analyze(captures: tuple[str, ...], db: str, decoders: str | None) -> None:
-    """Run the sensor over captures, build the inventory and store it.
+@click.option("--detections", "detections", metavar="IDS", default=None,
+              help="Only these detections, comma-separated ids (e.g. ics.plc_stop); 'none' for none; default: all.")
+def analyze(captures: tuple[str, ...], db: str, decoders: str | None, detections: str | None) -> None:
+    """Run the sensor over captures, build the inventory, run the detections and store it all.
 
     A capture whose content (SHA-256) is already in the store is skipped: analysing it again changes
     nothing.
     """
     from plantwarden.decoders.registry import select
+    from plantwarden.detections.registry import select as select_detections
 
     try:
         chosen = select(decoders)
     except KeyError as exc:
         raise click.BadParameter(str(exc.args[0]), param_hint="--decoders") from None
+    try:
+        rules = select_detections(detections)
+    except KeyError as exc:
+        raise click.BadParameter(str(exc.args[0]), param_hint="--detections") from None
     for path in captures:
         _check_readable(path)
     with open_store(db, create=True) as store:
         for path in captures:
-            _analyze_one(store, path, decoders=chosen)
+            _analyze_one(store, path, decoders=chosen, detections=rules)
         _print_store_summary(store, db)
 
 
-def _analyze_one(store: Any, path: str, name: str | None = None, decoders: Any = None) -> None:
+def _analyze_one(store: Any, path: str, name: str | None = None, decoders: Any = None,
+                 detections: Any = None) -> None:
     from plantwarden.store.ingest import ingest
 
     size = os.path.getsize(path)
@@ -156,7 +164,7 @@ def _analyze_one(store: Any, path: str, name: str | None = None, decoders: Any =
     with click.progressbar(length=size, label=label, file=sys.stderr, show_pos=False,
                            show_percent=True) as bar:
         try:
-            res = ingest(store, path, progress=bar.update, name=name, decoders=decoders)
+            res = ingest(store, path, progress=bar.update, name=name, decoders=decoders, detections=detections)
         except NotACaptureError as exc:
             raise click.ClickException(f"{safe(path)}: {exc}") from None
         except OSError as exc:

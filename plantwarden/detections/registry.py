@@ -40,3 +40,17 @@ DETECTIONS: tuple[type[Detection], ...] = (
     ControllerLock,
     TimeChange,
 )
+
+
+def select(names: str | None) -> tuple[type[Detection], ...]:
+    """The detections named in a comma-separated list: all for None or "all", none for "none"."""
+    if names is None or names.strip() in ("", "all"):
+        return DETECTIONS
+    if names.strip() == "none":
+        return ()
+    wanted = {n.strip() for n in names.split(",") if n.strip()}
+    known = {d.id for d in DETECTIONS}
+    unknown = sorted(wanted - known)
+    if unknown:
+        raise KeyError(f"unknown detection {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    return tuple(d for d in DETECTIONS if d.id in wanted)

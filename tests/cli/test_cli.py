@@ -252,3 +252,19 @@ def test_decoders_option_limits_and_rejects_unknown_names(tmp_path):
     assert "s7comm" in protos and "modbus" not in protos
     res = CliRunner().invoke(main, ["decode", str(cap), "--decoders", "modbus,nope"])
     assert res.exit_code == 2 and "unknown decoder nope" in res.output and "modbus" in res.output
+
+
+def test_detections_option_selects_and_rejects(tmp_path):
+    from click.testing import CliRunner
+
+    from plantwarden.cli.main import main
+    from plantwarden.demo import generate_demo_capture
+
+    cap = generate_demo_capture(tmp_path / "d.pcap")
+    db = str(tmp_path / "a.db")
+    res = CliRunner().invoke(main, ["analyze", str(cap), "--db", db, "--detections", "ics.plc_stop"])
+    assert res.exit_code == 0, res.output
+    out = CliRunner().invoke(main, ["alerts", "--db", db, "--format", "json"]).output
+    assert {a["detection"] for a in json.loads(out)} == {"ics.plc_stop"}
+    res = CliRunner().invoke(main, ["analyze", str(cap), "--db", str(tmp_path / "b.db"), "--detections", "nope"])
+    assert res.exit_code == 2 and "unknown detection nope" in res.output
