@@ -30,6 +30,7 @@ from plantwarden.decoders.s7comm import S7commDecoder
 from plantwarden.decoders.slmp import SlmpDecoder, SlmpUdpDecoder
 from plantwarden.decoders.snmp import SnmpDecoder
 from plantwarden.decoders.ssh import SshDecoder
+from plantwarden.decoders.telnet import TelnetDecoder
 from plantwarden.decoders.tls import TlsDecoder
 
 DECODERS: tuple[type[Decoder], ...] = (
@@ -60,6 +61,7 @@ DECODERS: tuple[type[Decoder], ...] = (
     FtpDecoder,
     SshDecoder,
     RdpDecoder,
+    TelnetDecoder,
 )
 
 

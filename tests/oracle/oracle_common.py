@@ -32,6 +32,17 @@ def captures_with(*dissectors: str) -> list[str]:
     return [r["local_path"] for r in rows if want & set(r["tshark_ics_dissectors"].split(","))]
 
 
+def captures_with_protocols(*protocols: str) -> list[str]:
+    """Manifest paths whose tshark protocol hierarchy (``tshark_phs_protocols``) lists any of ``protocols``
+    ([] without ../shared). For IT protocols, which ``tshark_ics_dissectors`` does not name."""
+    if not MANIFEST.is_file():
+        return []
+    with MANIFEST.open(newline="") as fh:
+        rows = list(csv.DictReader(fh, delimiter="\t"))
+    want = set(protocols)
+    return [r["local_path"] for r in rows if want & set(r["tshark_phs_protocols"].split(","))]
+
+
 def need_shared(path: Path) -> Path:
     if not path.exists():
         pytest.skip("../shared/pcaps is absent")

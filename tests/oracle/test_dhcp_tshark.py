@@ -7,13 +7,12 @@ Intended differences: docs/protocols/dhcp.md (KNOWN_DIFFERENCES).
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
-from oracle_common import MANIFEST, PCAPS, compare, records, tshark_fields
+from oracle_common import PCAPS, captures_with_protocols, compare, records, tshark_fields
 
 FIELDS = {
     "dhcp.type": "op", "dhcp.id": "xid", "dhcp.hw.mac_addr": "client_mac", "dhcp.ip.your": "yiaddr",
@@ -25,14 +24,6 @@ FIELDS = {
 INTS = {"op", "xid", "message_type_code", "lease_time"}
 
 Key = tuple[int, str, Any]
-
-
-def captures_with_protocols(*protocols: str) -> list[str]:
-    if not MANIFEST.is_file():
-        return []
-    with MANIFEST.open(newline="") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t"))
-    return [r["local_path"] for r in rows if set(protocols) & set(r["tshark_phs_protocols"].split(","))]
 
 
 def tshark_keys(path: Path, decode_as: tuple[str, ...] = ()) -> Counter[Key]:

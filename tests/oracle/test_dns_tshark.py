@@ -9,13 +9,12 @@ The intended differences are listed in docs/protocols/dns.md and encoded in KNOW
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
-from oracle_common import MANIFEST, PCAPS, compare, records, tshark_fields
+from oracle_common import PCAPS, captures_with_protocols, compare, records, tshark_fields
 
 from plantwarden.decoders.dns.constants import TYPES
 
@@ -31,16 +30,6 @@ DATA_TYPES = {"A", "AAAA", "CNAME", "PTR", "NS"}
 TYPE_CODES = {v: k for k, v in TYPES.items()}
 
 Key = tuple[int, str, Any]
-
-
-def captures_with_protocols(*protocols: str) -> list[str]:
-    """Manifest paths whose tshark protocol hierarchy lists any of ``protocols``."""
-    if not MANIFEST.is_file():
-        return []
-    with MANIFEST.open(newline="") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t"))
-    want = set(protocols)
-    return [r["local_path"] for r in rows if want & set(r["tshark_phs_protocols"].split(","))]
 
 
 def tshark_keys(path: Path) -> Counter[Key]:

@@ -7,25 +7,16 @@ runs the same comparison on a capture of ftplib talking to pyftpdlib.
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
-from oracle_common import MANIFEST, PCAPS, compare, records, tshark_fields
+from oracle_common import PCAPS, captures_with_protocols, compare, records, tshark_fields
 
 FIELDS = {"ftp.request.command": "command", "ftp.request.arg": "arg", "ftp.response.code": "reply_code"}
 
 Key = tuple[int, str, Any]
-
-
-def captures_with_protocols(*protocols: str) -> list[str]:
-    if not MANIFEST.is_file():
-        return []
-    with MANIFEST.open(newline="") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t"))
-    return [r["local_path"] for r in rows if set(protocols) & set(r["tshark_phs_protocols"].split(","))]
 
 
 def tshark_keys(path: Path, decode_as: tuple[str, ...] = ()) -> Counter[Key]:

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import csv
 import os
 import tempfile
 from collections import Counter
@@ -19,7 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from oracle_common import MANIFEST, PCAPS, compare, records, tshark_fields
+from oracle_common import PCAPS, captures_with_protocols, compare, records, tshark_fields
 
 FIELDS = {
     "http.request.method": "method", "http.request.uri": "uri", "http.request.version": "version",
@@ -29,14 +28,6 @@ FIELDS = {
 }
 
 Key = tuple[int, str, Any]
-
-
-def captures_with_protocols(*protocols: str) -> list[str]:
-    if not MANIFEST.is_file():
-        return []
-    with MANIFEST.open(newline="") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t"))
-    return [r["local_path"] for r in rows if set(protocols) & set(r["tshark_phs_protocols"].split(","))]
 
 
 @contextlib.contextmanager

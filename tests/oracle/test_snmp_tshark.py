@@ -6,13 +6,12 @@ binding's OID and integer value. Intended differences: docs/protocols/snmp.md (K
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
-from oracle_common import MANIFEST, PCAPS, compare, records, tshark_fields
+from oracle_common import PCAPS, captures_with_protocols, compare, records, tshark_fields
 
 FIELDS = {
     "snmp.version": "version", "snmp.community": "community", "snmp.data": "pdu", "snmp.request_id": "request_id",
@@ -23,14 +22,6 @@ PDU_INDEX = {"get_request": 0, "get_next_request": 1, "response": 2, "set_reques
 VERSION_CODES = {"1": 0, "2c": 1, "3": 3}
 
 Key = tuple[int, str, Any]
-
-
-def captures_with_protocols(*protocols: str) -> list[str]:
-    if not MANIFEST.is_file():
-        return []
-    with MANIFEST.open(newline="") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t"))
-    return [r["local_path"] for r in rows if set(protocols) & set(r["tshark_phs_protocols"].split(","))]
 
 
 def tshark_keys(path: Path, decode_as: tuple[str, ...] = ()) -> Counter[Key]:

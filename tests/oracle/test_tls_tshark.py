@@ -9,13 +9,12 @@ Python's ssl module. Intended differences: docs/protocols/tls.md, encoded in KNO
 
 from __future__ import annotations
 
-import csv
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import pytest
-from oracle_common import MANIFEST, PCAPS, compare, records, tshark_fields
+from oracle_common import PCAPS, captures_with_protocols, compare, records, tshark_fields
 
 FIELDS = {
     "tls.handshake.type": "hs_type", "tls.handshake.extensions_server_name": "sni", "tls.handshake.ja3": "ja3",
@@ -25,14 +24,6 @@ FIELDS = {
 HS_TYPES = {"tls_client_hello": 1, "tls_server_hello": 2, "tls_certificate": 11}
 
 Key = tuple[int, str, Any]
-
-
-def captures_with_protocols(*protocols: str) -> list[str]:
-    if not MANIFEST.is_file():
-        return []
-    with MANIFEST.open(newline="") as fh:
-        rows = list(csv.DictReader(fh, delimiter="\t"))
-    return [r["local_path"] for r in rows if set(protocols) & set(r["tshark_phs_protocols"].split(","))]
 
 
 def tshark_keys(path: Path, decode_as: tuple[str, ...] = ()) -> Counter[Key]:
