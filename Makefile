@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 DATA   ?= data
 
-.PHONY: demo test lint bench protocols venv dev-deps system-deps clean
+.PHONY: demo test lint bench protocols detections venv dev-deps system-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,6 +41,10 @@ bench: dev-deps
 # docs/protocols.md: every decoder against tshark and the Zeek/ICSNPP baselines, capture by capture
 protocols: dev-deps
 	$(PY) scripts/protocol_table.py --out docs/protocols.md
+
+# docs/detections.md quality table: every detection on the labelled captures (demo + tests/data/attacks)
+detections: $(VENV)/.installed
+	$(PY) scripts/detection_quality.py --out docs/detections.md
 
 clean:
 	rm -rf $(VENV) $(DATA) .pytest_cache .mypy_cache .ruff_cache

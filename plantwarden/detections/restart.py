@@ -31,10 +31,11 @@ def _iec104_reset(f: Mapping[str, Any]) -> str | None:
 
 def _cip_reset(f: Mapping[str, Any]) -> str | None:
     cls = f.get("class")
+    rt = f.get("reset_type")
+    kind = f" (type {rt})" if rt is not None else ""
     if cls in (1, None):  # the Identity object (or no path seen): the device itself
-        rt = f.get("reset_type")
-        return "CIP Reset of the device" + (f" (type {rt})" if rt is not None else "")
-    return None
+        return "CIP Reset of the device" + kind
+    return f"CIP Reset of object class 0x{cls:02X}" + kind  # vendor objects (e.g. 0x72 on Logix) restart too
 
 
 def _ads_reset(f: Mapping[str, Any]) -> str | None:

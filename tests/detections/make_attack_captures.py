@@ -149,6 +149,47 @@ def frames(path: Path) -> list[tuple[int, float, str, str]]:
     return rows
 
 
+def credentials_capture() -> dict[str, object]:
+    """HTTP Basic authentication (Python's http.server and urllib) on 127.0.0.21:8080."""
+    import base64
+    import http.server
+    import urllib.request
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (the stdlib's name)
+            self.send_response(200 if self.headers.get("Authorization") else 401)
+            self.send_header("Content-Length", "2")
+            self.end_headers()
+            self.wfile.write(b"ok")
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    path = OUT / "http_basic_auth.pcap"
+    srv = http.server.HTTPServer(("127.0.0.21", 8080), Handler)
+    t = threading.Thread(target=srv.serve_forever)
+    t.start()
+    try:
+        with tcpdump(path, "tcp port 8080"):
+            t0 = time.time()
+            token = base64.b64encode(b"operator:Sup3rSecret").decode()
+            req = urllib.request.Request("http://127.0.0.21:8080/hmi/config", headers={"Authorization": f"Basic {token}"})
+            urllib.request.urlopen(req, timeout=5).read()
+            t1 = time.time()
+    finally:
+        srv.shutdown()
+        t.join()
+    rows = frames(path)
+    mine = [r for r in rows if t0 - 0.01 <= r[1] <= t1 + 0.5]
+    return {"capture": path.name, "packets": len(rows), "made_with": "Python http.server and urllib",
+            "hosts": {"client": "127.0.0.1", "server": "127.0.0.21"},
+            "actions": [{"id": "http_basic_auth", "hostile": True, "proto": "http", "attack_technique": "T0859",
+                         "expected_detection": "ics.credentials_in_clear",
+                         "description": "an HTTP GET with Basic authentication (user operator) in clear",
+                         "src": "127.0.0.1", "first_frame": mine[0][0], "last_frame": mine[-1][0],
+                         "first_ts": mine[0][1], "last_ts": mine[-1][1]}]}
+
+
 def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     path = OUT / "modbus_attacks.pcap"
@@ -178,6 +219,8 @@ def main() -> None:
               "hosts": {"hmi": HMI, "plc1": PLC1, "plc2": PLC2, "attacker": ATTACKER}, "actions": actions}
     (OUT / "modbus_attacks.labels.json").write_text(json.dumps(labels, indent=1) + "\n")
     print(json.dumps(labels, indent=1))
+    creds = credentials_capture()
+    (OUT / "http_basic_auth.labels.json").write_text(json.dumps(creds, indent=1) + "\n")
 
 
 def _pymodbus_version() -> str:
