@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs: tshark (Wireshark's dissectors are the decoding
-# oracle) and tcpdump (captures of real protocol stacks). Needs root, as on the dev machines and CI.
+# oracle), tcpdump (captures of real protocol stacks) and libpcap0.8 (live capture, `plantwarden watch`,
+# loads it with ctypes). Needs root, as on the dev machines and CI.
 set -euo pipefail
 missing=()
 command -v tshark >/dev/null 2>&1 || missing+=(tshark)
 command -v tcpdump >/dev/null 2>&1 || missing+=(tcpdump)
+ldconfig -p 2>/dev/null | grep -q 'libpcap\.so\.0\.8' || missing+=(libpcap0.8)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "system-deps: please install ${missing[*]} (Debian packages); tests that need them will skip" >&2

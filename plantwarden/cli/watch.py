@@ -167,12 +167,14 @@ class _JsonLines:
               metavar="SECONDS", help="Store the inventory and alerts gathered so far this often.")
 @click.option("--snaplen", type=click.IntRange(64, 262144), default=262144, show_default=True,
               help="Bytes kept of each frame.")
+@click.option("--buffer", "buffer_mib", type=click.IntRange(1, 4096), default=32, show_default=True, metavar="MIB",
+              help="Kernel capture buffer in MiB: a larger one rides out bursts without drops.")
 @click.option("--no-promisc", "no_promisc", is_flag=True,
               help="Do not put the interface in promiscuous mode (only frames addressed to this host).")
 @click.option("--decoders", "decoders", metavar="NAMES", default=None,
               help="Only these decoders, comma-separated; default: all.")
 def watch(interface: str, bpf: str, db: str, fmt: str, count: int | None, duration: float | None,
-          save_every: float, snaplen: int, no_promisc: bool, decoders: str | None) -> None:
+          save_every: float, snaplen: int, buffer_mib: int, no_promisc: bool, decoders: str | None) -> None:
     """Capture on a live interface and feed the sensor, the inventory and the detections.
 
     Passive: the interface is opened for capture only and nothing is ever sent. Stops on Ctrl-C or
@@ -187,7 +189,7 @@ def watch(interface: str, bpf: str, db: str, fmt: str, count: int | None, durati
         chosen = select(decoders)
     except KeyError as exc:
         raise click.BadParameter(str(exc.args[0]), param_hint="--decoders") from None
-    cap = LiveCapture(interface, bpf, snaplen=snaplen, promisc=not no_promisc)
+    cap = LiveCapture(interface, bpf, snaplen=snaplen, promisc=not no_promisc, buffer_size=buffer_mib << 20)
     try:
         cap.open()  # before the store: no database is created for a capture that cannot start
     except CaptureError as exc:

@@ -117,13 +117,14 @@ class LiveCapture:
     """
 
     def __init__(self, interface: str, bpf: str = "", snaplen: int = 262144, promisc: bool = True,
-                 buffer_size: int = 32 << 20, tick: float = 0.25) -> None:
+                 buffer_size: int = 32 << 20, tick: float = 0.25, immediate: bool = False) -> None:
         self.interface = interface
         self.bpf = bpf
         self.snaplen = snaplen
         self.promisc = promisc
         self.buffer_size = buffer_size
         self.tick = tick
+        self.immediate = immediate
         self.linktype = -1
         self.packets = 0  #: packets read so far
         self.bytes = 0  #: captured bytes read so far
@@ -149,7 +150,7 @@ class LiveCapture:
             lib.pcap_set_snaplen(p, self.snaplen)
             lib.pcap_set_promisc(p, 1 if self.promisc else 0)
             lib.pcap_set_timeout(p, max(1, int(self.tick * 1000)))
-            lib.pcap_set_immediate_mode(p, 1)
+            lib.pcap_set_immediate_mode(p, 1 if self.immediate else 0)
             lib.pcap_set_buffer_size(p, self.buffer_size)
             rc = lib.pcap_activate(p)
             if rc < 0:
