@@ -1,8 +1,8 @@
 """Credentials an eavesdropper can read: ``ics.credentials_in_clear`` (T0859 Valid Accounts) and
 ``ics.default_credentials`` (T0812 Default Credentials, SNMP communities such as public/private).
 
-Sources: MQTT CONNECT with a password and no TLS, HTTP Basic authentication, SNMP v1/v2c communities.
-FTP and Telnet logins join when their decoders exist. Passwords are never in the events, so neither
+Sources: MQTT CONNECT with a password and no TLS, HTTP Basic authentication, SNMP v1/v2c communities,
+FTP PASS and Telnet passwords typed at a login prompt. Passwords are never in the events, so neither
 are they in alerts. See docs/detections/.
 """
 
@@ -32,6 +32,10 @@ def _credential(ev: Event) -> tuple[str, str | None] | None:
         return "http", f.get("username")
     if ev.name in SNMP_EVENTS:
         return "snmp", f.get("community")
+    if ev.name == "ftp_command":
+        return "ftp", f.get("user")
+    if ev.name == "telnet_password_sent":
+        return "telnet", f.get("user")
     return None
 
 
@@ -39,8 +43,8 @@ class CredentialsInClear(Detection):
     id = "ics.credentials_in_clear"
     technique = "T0859"
     severity = MEDIUM
-    summary = "A login whose password travels unencrypted (MQTT CONNECT, HTTP Basic, SNMP v1/v2c community)."
-    events = frozenset({"mqtt_connect", "http_request"}) | SNMP_EVENTS
+    summary = "A login whose password travels unencrypted (MQTT CONNECT, HTTP Basic, FTP, Telnet, SNMP v1/v2c community)."
+    events = frozenset({"mqtt_connect", "http_request", "ftp_command", "telnet_password_sent"}) | SNMP_EVENTS
     options = {"default_communities": Option(DEFAULT_COMMUNITIES, "SNMP communities left to ics.default_credentials")}
 
     def __init__(self, context: Any) -> None:

@@ -199,3 +199,12 @@ def test_credentials_split_between_clear_and_default():
     no_pw = Event("mqtt_connect", 1, 2, True, {"username": "plant", "credentials_in_clear": False})
     assert [a.title for a in run(CredentialsInClear, [(mq, connect), (mq, no_pw)])] == [
         f"mqtt credentials in clear: {HMI} -> {PLC} (user plant)"]
+
+
+def test_credentials_ftp_and_telnet():
+    ftp, tel = flow(port=21, proto="ftp"), flow(port=23, proto="telnet")
+    items = [(ftp, Event("ftp_command", 0, 1, True, {"command": "USER", "user": "eng", "credentials_in_clear": False})),
+             (ftp, Event("ftp_command", 1, 2, True, {"command": "PASS", "user": "eng", "credentials_in_clear": True})),
+             (tel, Event("telnet_password_sent", 2, 3, True, {"user": "admin", "credentials_in_clear": True}))]
+    got = run(CredentialsInClear, items)
+    assert [(a.key, a.first_seen) for a in got] == [(f"{HMI}->{PLC}/ftp/eng", 1), (f"{HMI}->{PLC}/telnet/admin", 2)]
