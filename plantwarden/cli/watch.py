@@ -48,7 +48,8 @@ class _Segments:
         self.base = base
         self.started = time.time()
         self.saved = 0  #: segments stored
-        self.alerts = 0  #: alerts handed to the store
+        self.new_alerts: set[int] = set()  #: ids of the stored alerts this watch created
+        self.updated_alerts: set[int] = set()  #: ids of earlier stored alerts it added to
         self._n = 0
         self._packets = 0
         self._bytes = 0
@@ -84,13 +85,14 @@ class _Segments:
         info = CaptureInfo(name, hashlib.sha256(ident.encode()).hexdigest(), cap.bytes - self._bytes,
                            packets=packets, first_ts=inv.first_ts, last_ts=inv.last_ts, stats=stats,
                            analyzed_at=time.time())
-        save_analysis = getattr(self.store, "save_analysis", None)
-        if save_analysis is not None:
-            save_analysis(info, inv, alerts)
-        else:  # a store without alerts
-            self.store.save(info, inv)
+        changes = self.store.save_analysis(info, inv, alerts)
         self.saved += 1
-        self.alerts += len(alerts)
+        if changes is not None and (changes.new_ids or changes.updated_ids):
+            from plantwarden.cli.alerts import changes_summary
+
+            self.new_alerts.update(changes.new_ids)
+            self.updated_alerts.update(i for i in changes.updated_ids if i not in self.new_alerts)
+            click.echo(f"{safe(name)}: {changes_summary(changes)}", err=True)
         self.builder = self._new_builder()
         self._packets, self._bytes = cap.packets, cap.bytes
         self._stats = self.sensor.stats.copy()
@@ -173,8 +175,11 @@ class _JsonLines:
               help="Do not put the interface in promiscuous mode (only frames addressed to this host).")
 @click.option("--decoders", "decoders", metavar="NAMES", default=None,
               help="Only these decoders, comma-separated; default: all.")
+@click.option("--detections", "detections", metavar="IDS", default=None,
+              help="Only these detections, comma-separated ids (e.g. ics.plc_stop); 'none' for none; default: all.")
 def watch(interface: str, bpf: str, db: str, fmt: str, count: int | None, duration: float | None,
-          save_every: float, snaplen: int, buffer_mib: int, no_promisc: bool, decoders: str | None) -> None:
+          save_every: float, snaplen: int, buffer_mib: int, no_promisc: bool, decoders: str | None,
+          detections: str | None) -> None:
     """Capture on a live interface and feed the sensor, the inventory and the detections.
 
     Passive: the interface is opened for capture only and nothing is ever sent. Stops on Ctrl-C or
@@ -182,6 +187,7 @@ def watch(interface: str, bpf: str, db: str, fmt: str, count: int | None, durati
     seconds and at the end. Needs capture rights (root, or CAP_NET_RAW and CAP_NET_ADMIN).
     """
     from plantwarden.decoders.registry import select
+    from plantwarden.detections.registry import select as select_detections
     from plantwarden.sensor.live import CaptureError, LiveCapture
     from plantwarden.sensor.pipeline import Sensor, Sink
 
@@ -189,6 +195,10 @@ def watch(interface: str, bpf: str, db: str, fmt: str, count: int | None, durati
         chosen = select(decoders)
     except KeyError as exc:
         raise click.BadParameter(str(exc.args[0]), param_hint="--decoders") from None
+    try:
+        rules = select_detections(detections)
+    except KeyError as exc:
+        raise click.BadParameter(str(exc.args[0]), param_hint="--detections") from None
     cap = LiveCapture(interface, bpf, snaplen=snaplen, promisc=not no_promisc, buffer_size=buffer_mib << 20)
     try:
         cap.open()  # before the store: no database is created for a capture that cannot start
@@ -196,7 +206,7 @@ def watch(interface: str, bpf: str, db: str, fmt: str, count: int | None, durati
         raise click.ClickException(safe(str(exc))) from None
     try:
         with open_store(db, create=True) as store:
-            engine, engine_note = _engine(store)
+            engine, engine_note = _engine(store, rules)
             sensor = Sensor(decoders=chosen)
             segments = _Segments(store, cap, sensor, engine, f"live:{interface}@{_stamp(time.time())}")
             sinks: list[Sink] = [segments]
@@ -240,25 +250,22 @@ def watch(interface: str, bpf: str, db: str, fmt: str, count: int | None, durati
         raise click.ClickException(safe(cap.error) + " (what was captured until then is stored)")
 
 
-def _engine(store: Any) -> tuple[Any, str]:
-    """The detection engine with every registered detection and the store's context, if available."""
-    try:
-        from plantwarden.detections.engine import DetectionEngine
-        from plantwarden.detections.registry import DETECTIONS
-    except ImportError:  # pragma: no cover - part of the distribution
-        return None, ""
-    try:
-        from plantwarden.store.ingest import context_from
-    except ImportError:
-        return DetectionEngine(DETECTIONS), f", {len(DETECTIONS)} detections"
-    return DetectionEngine(DETECTIONS, context_from(store)), f", {len(DETECTIONS)} detections"
+def _engine(store: Any, rules: Any) -> tuple[Any, str]:
+    """The detection engine with the chosen detections and the store's context (None for none)."""
+    from plantwarden.detections.engine import DetectionEngine
+    from plantwarden.store.ingest import context_from
+
+    if not rules:
+        return None, ", no detections"
+    return DetectionEngine(rules, context_from(store)), f", {len(rules)} detections"
 
 
 def _summary(cap: Any, sensor: Any, segments: _Segments, live: dict[str, int], engine: Any) -> None:
     st = sensor.stats
     flows = st["flows.tcp"] + st["flows.udp"] + st["flows.ether"]
     click.echo(f"stopped: {cap.packets} packets, {flows} flows, {st['events']} events, "
-               f"{segments.alerts} alerts, {segments.saved} segments stored; libpcap: {live['received']} "
+               f"{len(segments.new_alerts)} new alerts, {len(segments.updated_alerts)} updated, "
+               f"{segments.saved} segments stored; libpcap: {live['received']} "
                f"received, {live['dropped']} dropped by the kernel, {live['if_dropped']} by the interface",
                err=True)
     if live["dropped"] or live["if_dropped"]:

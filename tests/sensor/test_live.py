@@ -235,6 +235,7 @@ while True:
 assert c.read_holding_registers(10, count=5, device_id=1).registers == [10, 11, 12, 13, 14]
 c.write_register(3, 1234, device_id=1)
 c.write_coils(0, [True, False, True], device_id=1)
+c.diag_restart_communication(False, device_id=1)  # ics.device_restart (T0816)
 c.close()
 with socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as s:  # outside the BPF filter
     s.sendto(b"not modbus", ("10.77.0.2", 9999))
@@ -358,6 +359,10 @@ def test_watch_in_a_namespace_decodes_stores_and_sends_nothing(netns, tmp_path):
         assert want <= seen, seen
         time.sleep(1.5)  # a periodic save happens while running
         assert db.exists()
+        # the same attack again, in a later segment: the store merges it into the same alert
+        r = subprocess.run(_in(cli, PY, "-c", CLIENT), capture_output=True, text=True, timeout=60)
+        assert r.returncode == 0, r.stderr
+        time.sleep(1.5)
         # (b) the sensor sent nothing on the monitored interface
         assert _tx_packets(mon, "m0") == tx_before
     finally:
@@ -367,8 +372,9 @@ def test_watch_in_a_namespace_decodes_stores_and_sends_nothing(netns, tmp_path):
     stderr = "".join(err.lines)
     assert rc == 0, stderr
     assert "Traceback" not in stderr
-    assert re.search(r"stopped: \d+ packets, 1 flows, \d+ events, 0 alerts, [1-9]\d* segments stored; "
-                     r"libpcap: \d+ received, 0 dropped by the kernel", stderr), stderr
+    assert re.search(r"stopped: \d+ packets, 2 flows, \d+ events, 1 new alerts, 0 updated, [2-9]\d* segments "
+                     r"stored; libpcap: \d+ received, 0 dropped by the kernel", stderr), stderr
+    assert re.search(r"live:m0@\S+#\d+: alerts: 1 new \(1 high\), 0 updated", stderr), stderr
     assert _tx_packets(mon, "m0") == tx_before
     recs = [json.loads(ln) for ln in out.lines]
     assert {r["capture"] for r in recs} == {"live:m0"}
@@ -390,6 +396,10 @@ def test_watch_in_a_namespace_decodes_stores_and_sends_nothing(netns, tmp_path):
         assert sum(c.packets for c in caps) >= 10
         assert {"live.received", "live.dropped"} <= set(caps[-1].stats)
         assert {a.ip for a in store.assets()} == {"10.77.0.1", "10.77.0.2"}
+        alerts = [a.alert for a in store.alerts()]
+        assert [(a.detection, a.technique) for a in alerts] == [("ics.device_restart", "T0816")]
+        assert alerts[0].count == 2  # one alert across the two segments, not one per segment
+        assert len({c.name for c in caps}) == len(caps) >= 2
 
 
 def test_the_tx_check_would_see_a_transmission(netns):
