@@ -56,6 +56,7 @@ class _Segments:
         self._stats: Counter[str] = Counter()
         self._live = dict.fromkeys(LIVE_STATS, 0)
         self._touched = False
+        self._alerts: list[Any] = []  # drained from the engine, not stored yet
 
     def on_event(self, capture: str, flow: Flow | None, ev: Event) -> None:
         self._touched = True
@@ -66,26 +67,35 @@ class _Segments:
         self.builder.on_flow_end(capture, flow)
 
     def save(self) -> None:
+        """Store the segment gathered since the last save (nothing when nothing happened).
+
+        If the store fails (a database gone away), nothing is lost: the builder and the alerts are kept
+        and the next save stores them with what came since.
+        """
         from plantwarden.store.service import CaptureInfo
 
         cap = self.capture
         packets = cap.packets - self._packets
-        alerts = _drain(self.engine) if self.engine is not None else []
+        if self.engine is not None:
+            self._alerts.extend(_drain(self.engine))
+        alerts = self._alerts
         if not packets and not self._touched and not alerts:
             return
-        self._n += 1
+        n = self._n + 1
         inv = self.builder.result()
         stats = dict(self.sensor.stats - self._stats)
         stats["packets"] = packets
         live = cap.stats()
         for k in LIVE_STATS:
             stats["live." + k] = max(0, live[k] - self._live[k])
-        ident = f"live\0{cap.interface}\0{self.started!r}\0{os.getpid()}\0{self._n}"
-        name = f"{self.base}#{self._n}"
+        ident = f"live\0{cap.interface}\0{self.started!r}\0{os.getpid()}\0{n}"
+        name = f"{self.base}#{n}"
         info = CaptureInfo(name, hashlib.sha256(ident.encode()).hexdigest(), cap.bytes - self._bytes,
                            packets=packets, first_ts=inv.first_ts, last_ts=inv.last_ts, stats=stats,
                            analyzed_at=time.time())
         changes = self.store.save_analysis(info, inv, alerts)
+        self._n = n
+        self._alerts = []
         self.saved += 1
         if changes is not None and (changes.new_ids or changes.updated_ids):
             from plantwarden.cli.alerts import changes_summary
@@ -228,7 +238,11 @@ def watch(interface: str, bpf: str, db: str, fmt: str, count: int | None, durati
                 if printer is not None:
                     printer.flush()
                 if time.monotonic() >= next_save:
-                    segments.save()
+                    try:
+                        segments.save()
+                    except Exception as exc:  # the database: keep capturing, try again next time
+                        click.echo(f"warning: could not store into {safe(display_db(db))} ({safe(exc)}); "
+                                   f"trying again in {save_every:g} s", err=True)
                     next_save = time.monotonic() + save_every
 
             previous = _on_stop_signals(cap.stop)
@@ -239,7 +253,11 @@ def watch(interface: str, bpf: str, db: str, fmt: str, count: int | None, durati
                 _restore_signals(previous)
                 if printer is not None:
                     printer.flush()
-            segments.save()
+            try:
+                segments.save()
+            except Exception as exc:
+                raise click.ClickException(f"could not store the last segment into {safe(display_db(db))}: "
+                                           f"{safe(exc)}") from None
             live = cap.stats()
             _summary(cap, sensor, segments, live, engine)
     except PlantwardenError as exc:

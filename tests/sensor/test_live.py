@@ -489,3 +489,63 @@ def test_interface_going_away_stores_and_says_so(tmp_path):
         assert "segments stored" in text and db.exists()
     finally:
         subprocess.run(["ip", "netns", "del", ns], capture_output=True, timeout=20)
+
+
+# -- watch's segments, without a network ------------------------------------------------------------
+
+
+class _FakeCapture:
+    interface = "eth9"
+
+    def __init__(self) -> None:
+        self.packets = 0
+        self.bytes = 0
+
+    def stats(self) -> dict[str, int]:
+        return {"received": self.packets, "dropped": 1, "if_dropped": 0}
+
+
+class _FlakyStore:
+    """Fails the first save (a database gone away), then records what it is given."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+        self.saved: list[tuple[object, object, list[object]]] = []
+
+    def save_analysis(self, info, inv, alerts):
+        self.calls += 1
+        if self.calls == 1:
+            raise OSError("database is gone")
+        self.saved.append((info, inv, list(alerts)))
+
+
+def test_segments_keep_everything_when_a_save_fails():
+    from plantwarden.cli.watch import _Segments
+    from plantwarden.core.alerts import Alert
+    from plantwarden.detections.engine import DetectionEngine
+
+    cap, store = _FakeCapture(), _FlakyStore()
+    engine = DetectionEngine(())
+    s = Sensor()
+    seg = _Segments(store, cap, s, engine, "live:eth9@T")
+    s.sinks = [seg]
+    s.process_records(_modbus_records()[:3], name="live:eth9")
+    cap.packets, cap.bytes = 3, 200
+    engine._open[("x", "k")] = Alert("x", "T0816", "high", "t", "k", "a", "b", 1.0, 1.0)
+    with pytest.raises(OSError):
+        seg.save()
+    assert seg.saved == 0 and not engine.alerts()  # drained, but kept by the segment
+    seg.save()
+    assert seg.saved == 1
+    info, inv, alerts = store.saved[0]
+    assert info.name == "live:eth9@T#1" and info.packets == 3 and info.size == 200
+    assert info.stats["live.dropped"] == 1 and info.stats["packets"] == 3
+    assert "10.0.0.2" in inv.assets  # the events before the failed save are in it
+    assert [a.key for a in alerts] == ["k"]
+    seg.save()  # nothing new: no empty segment
+    assert seg.saved == 1
+    cap.packets = 5
+    seg.save()
+    info2, _, alerts2 = store.saved[1]
+    assert info2.name == "live:eth9@T#2" and info2.packets == 2 and info2.sha256 != info.sha256
+    assert alerts2 == [] and info2.stats["live.dropped"] == 0
