@@ -56,12 +56,16 @@ class IdentificationScan(Detection):
         #: (client, server) pairs that read, write or program: their identification reads are routine
         self.busy: set[tuple[str, str]] = set()
         self.busy_hosts: set[str] = set()
+        self.busy_flows: set[int] = set()
 
     def on_event(self, capture: str, flow: Flow, ev: Event) -> Iterable[Finding]:
-        if not ev.is_orig:
+        if flow.uid in self.busy_flows or not ev.is_orig:
             return ()
         pair = (flow.orig_addr, flow.resp_addr)
         if pair in self.busy:
+            if len(self.busy_flows) >= MAX_FLOWS:
+                self.busy_flows.clear()
+            self.busy_flows.add(flow.uid)
             return ()
         proto = REQUESTS[ev.name]
         if not is_identification(ev, proto):
@@ -69,6 +73,7 @@ class IdentificationScan(Detection):
                 if len(self.busy) >= MAX_FLOWS:
                     self.busy.clear()
                     self.busy_hosts.clear()
+                    self.busy_flows.clear()
                 self.busy.add(pair)
                 self.busy_hosts.add(pair[0])
             return ()

@@ -51,12 +51,17 @@ class WriteFromUnknownMaster(Detection):
     def __init__(self, context: Any) -> None:
         super().__init__(context)
         self.familiar = Familiar(self.context, self.opts["learn_seconds"])
+        #: flows whose pair is familiar (a pair's verdict never changes once its flow is judged)
+        self.fine: set[int] = set()
 
     def on_event(self, capture: str, flow: Flow, ev: Event) -> Iterable[Finding]:
-        if not ev.is_orig:
+        if flow.uid in self.fine or not ev.is_orig:
             return ()
         src, dst = flow.orig_addr, flow.resp_addr
         if self.familiar.see(src, dst, ev.ts):
+            if len(self.fine) >= MAX_FLOWS:
+                self.fine.clear()
+            self.fine.add(flow.uid)
             return ()
         proto = REQUESTS[ev.name]
         kind = activity(proto, ev.fields)
@@ -128,6 +133,10 @@ class CoilForcing(Detection):
         self.writers: set[tuple[str, str]] = set()
 
     def on_event(self, capture: str, flow: Flow, ev: Event) -> Iterable[Finding]:
+        if ev.name not in COIL_EVENTS and ev.name != "fins_forced_set_reset_request":
+            if self.familiar.start is None:
+                self.familiar.learning(ev.ts)  # only the start of the learning period is needed
+            return ()
         learning = self.familiar.learning(ev.ts)
         if ev.name == "fins_forced_set_reset_request":
             what = "FINS forced set/reset"
@@ -174,36 +183,41 @@ TIME_ALWAYS = {
 ROUTINE_TIME = ("dnp3", "iec104", "bacnet")
 
 
+TIME_EVENTS = frozenset({"s7comm_userdata_request", "dnp3_write_request", "iec104_c_cs_na_1",
+                         "enip_set_attribute_list_request", "enip_set_attribute_single_request",
+                         "enip_set_attribute_all_request", *TIME_ALWAYS})
+
+
 class TimeChange(Detection):
     id = "ics.time_change"
     technique = "T0836"
     severity = MEDIUM
     summary = ("A device clock set (S7 set clock, FINS clock write, CIP clock objects always; DNP3, IEC 104 and "
-               "BACnet time synchronisation only from an unfamiliar sender).")
-    events = REQUEST_EVENTS
+               "BACnet time synchronisation only from an unknown host or a second time master).")
+    events = TIME_EVENTS
     options = {
-        "learn_seconds": Option(LEARN_SECONDS, LEARN_HELP),
         "routine_protocols": Option(ROUTINE_TIME, "protocols whose time sync is reported only from unfamiliar senders"),
     }
 
     def __init__(self, context: Any) -> None:
         super().__init__(context)
-        self.familiar = Familiar(self.context, self.opts["learn_seconds"])
+        self.known = self.context.known_hosts
         self.routine = frozenset(self.opts["routine_protocols"])
+        #: receiver -> its time master (the first sender seen setting its clock), without a store
+        self.masters: dict[str, str] = {}
 
     def on_event(self, capture: str, flow: Flow, ev: Event) -> Iterable[Finding]:
-        src, dst = sender(flow, ev)
-        familiar = self.familiar.see(src, dst, ev.ts)
-        if ev.name not in TIME_EVENTS:
-            return ()
         what = _time_fields(ev)
-        proto = REQUESTS[ev.name]
-        if what is None or (familiar and proto in self.routine):
+        if what is None:
             return ()
+        src, dst = sender(flow, ev)
+        if REQUESTS[ev.name] in self.routine:
+            if self.known:
+                if src in self.known:
+                    return ()
+            elif self.masters.setdefault(dst, src) == src:
+                return ()  # the receiver's usual time master
+            elif len(self.masters) > MAX_FLOWS:
+                self.masters.clear()
         return (Finding(f"{src}->{dst}", f"{what}: {src} -> {dst}", ev.ts, src, dst,
                         _details(ev, "clock", "time", "datetime")),)
-
-
-TIME_EVENTS = frozenset({"s7comm_userdata_request", "dnp3_write_request", "iec104_c_cs_na_1",
-                         "enip_set_attribute_list_request", "enip_set_attribute_single_request",
-                         "enip_set_attribute_all_request", *TIME_ALWAYS})
