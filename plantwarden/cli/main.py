@@ -17,6 +17,7 @@ import click
 from plantwarden.cli.alerts import alert_group, alerts_command, alerts_table, changes_summary
 from plantwarden.cli.common import broken_pipe_guard, db_option, display_db, echo_json, open_store
 from plantwarden.cli.render import fmt_ts, fmt_ts_short, human_bytes, safe, table
+from plantwarden.cli.watch import watch as watch_command
 from plantwarden.core.alerts import STATES
 from plantwarden.core.errors import NotACaptureError
 
@@ -319,7 +320,7 @@ def _program() -> str:
 
 main.add_command(alerts_command)
 main.add_command(alert_group)
-main.add_command(__import__("plantwarden.cli.watch", fromlist=["watch"]).watch)  # live capture (cli/watch.py)
+main.add_command(watch_command)  # live capture (cli/watch.py)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -77,7 +77,7 @@ class _Segments:
         cap = self.capture
         packets = cap.packets - self._packets
         if self.engine is not None:
-            self._alerts.extend(_drain(self.engine))
+            self._alerts.extend(self.engine.drain())
         alerts = self._alerts
         if not packets and not self._touched and not alerts:
             return
@@ -108,18 +108,6 @@ class _Segments:
         self._stats = self.sensor.stats.copy()
         self._live = live
         self._touched = False
-
-
-def _drain(engine: Any) -> list[Any]:
-    """The engine's alerts so far, forgotten by the engine: the store merges a later occurrence of
-    the same finding into the stored alert (same dedup window), so nothing is counted twice."""
-    drain = getattr(engine, "drain", None)
-    if drain is not None:
-        return list(drain())
-    alerts = list(engine.alerts())
-    engine._open.clear()
-    engine._closed.clear()
-    return alerts
 
 
 class _JsonLines:

@@ -55,6 +55,14 @@ class DetectionEngine:
         """Every alert so far, oldest first."""
         return sorted([*self._closed, *self._open.values()], key=lambda a: (a.first_seen, a.detection, a.key))
 
+    def drain(self) -> list[Alert]:
+        """Every alert so far, oldest first, and forget them: for a long run stored in periods (the
+        store merges a later occurrence of the same finding into the stored alert)."""
+        out = self.alerts()
+        self._open.clear()
+        self._closed.clear()
+        return out
+
     # -- internals --------------------------------------------------------------------------------
 
     def _run(self, d: Detection, capture: str, flow: Flow, ev: Event | None) -> None:

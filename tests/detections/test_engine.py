@@ -93,3 +93,13 @@ def test_every_registered_detection_is_well_formed():
         assert d.severity in SEVERITIES, d.id
         name, _tactics, active = TECHNIQUES[d.technique]
         assert active, f"{d.id}: {d.technique} ({name}) is deprecated in ATT&CK for ICS"
+
+
+def test_drain_hands_over_and_forgets():
+    eng = DetectionEngine([Writes])
+    f = flow()
+    eng.on_event("c", f, write(1, 5))
+    assert [a.count for a in eng.drain()] == [1]
+    assert eng.alerts() == [] and eng.drain() == []
+    eng.on_event("c", f, write(2, 5))
+    assert [a.count for a in eng.alerts()] == [1]
