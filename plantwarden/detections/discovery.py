@@ -116,7 +116,6 @@ class NetworkScan(Detection):
     severity = MEDIUM
     summary = "One source probing many hosts or many ports with connections that carry no answer (refused, unanswered or empty)."
     wants_flow_end = True
-    events = frozenset({"__flow_end_only__"})
     options = {
         "hosts": Option(10, "distinct hosts probed within the window that make a scan"),
         "ports": Option(10, "distinct ports probed on one host within the window that make a scan"),
