@@ -28,6 +28,7 @@ from plantwarden.decoders.profinet import ProfinetDecoder
 from plantwarden.decoders.rdp import RdpDecoder
 from plantwarden.decoders.s7comm import S7commDecoder
 from plantwarden.decoders.slmp import SlmpDecoder, SlmpUdpDecoder
+from plantwarden.decoders.smb import SmbDecoder
 from plantwarden.decoders.snmp import SnmpDecoder
 from plantwarden.decoders.ssh import SshDecoder
 from plantwarden.decoders.telnet import TelnetDecoder
@@ -62,6 +63,7 @@ DECODERS: tuple[type[Decoder], ...] = (
     SshDecoder,
     RdpDecoder,
     TelnetDecoder,
+    SmbDecoder,
 )
 
 
