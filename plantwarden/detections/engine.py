@@ -42,12 +42,20 @@ class DetectionEngine:
         subscribers = self._by_event.get(ev.name)
         if not subscribers or flow is None:
             return
-        for d in subscribers:
-            self._run(d, capture, flow, ev)
+        for d in subscribers:  # the hot path: one call per subscriber, findings are rare
+            try:
+                for f in d.on_event(capture, flow, ev):
+                    self._raise(d, capture, flow, ev, f)
+            except Exception as exc:  # a detection's bug must not stop the sensor
+                self._disable(d, exc)
 
     def on_flow_end(self, capture: str, flow: Flow) -> None:
         for d in self._flow_end:
-            self._run(d, capture, flow, None)
+            try:
+                for f in d.on_flow_end(capture, flow):
+                    self._raise(d, capture, flow, None, f)
+            except Exception as exc:
+                self._disable(d, exc)
 
     # -- result -----------------------------------------------------------------------------------
 
@@ -65,17 +73,12 @@ class DetectionEngine:
 
     # -- internals --------------------------------------------------------------------------------
 
-    def _run(self, d: Detection, capture: str, flow: Flow, ev: Event | None) -> None:
-        if d.id in self.errors:
-            return
-        try:
-            findings = d.on_event(capture, flow, ev) if ev is not None else d.on_flow_end(capture, flow)
-            for f in findings:
-                self._raise(d, capture, flow, ev, f)
-        except Exception as exc:  # a detection's bug must not stop the sensor
-            self.errors[d.id] = f"{type(exc).__name__}: {exc}"
-            self._by_event = {k: [x for x in v if x is not d] for k, v in self._by_event.items()}
-            self._flow_end = [x for x in self._flow_end if x is not d]
+    def _disable(self, d: Detection, exc: Exception) -> None:
+        """Switch a failing detection off for the rest of the run (new lists: a loop over the old
+        ones may be running)."""
+        self.errors[d.id] = f"{type(exc).__name__}: {exc}"
+        self._by_event = {k: [x for x in v if x is not d] for k, v in self._by_event.items()}
+        self._flow_end = [x for x in self._flow_end if x is not d]
 
     def _raise(self, d: Detection, capture: str, flow: Flow, ev: Event | None, f: Finding) -> None:
         evidence = {
