@@ -8,6 +8,7 @@ from plantwarden.detections.commands import BroadcastWrite, ControllerLock, Firm
 from plantwarden.detections.credentials import CredentialsInClear, DefaultCredentials
 from plantwarden.detections.discovery import IdentificationScan, NetworkScan
 from plantwarden.detections.masters import CoilForcing, NewTalker, TimeChange, WriteFromUnknownMaster
+from plantwarden.detections.network_config import NetworkConfigChange
 from plantwarden.detections.plc_state import OperatingModeChange, PlcStop
 from plantwarden.detections.program import ProgramDownload, ProgramUpload
 from plantwarden.detections.restart import DeviceRestart, ForceListenOnly
@@ -37,6 +38,7 @@ DETECTIONS: tuple[type[Detection], ...] = (
     CredentialsInClear,
     DefaultCredentials,
     FirmwareUpdate,
+    NetworkConfigChange,
     ControllerLock,
     TimeChange,
 )

@@ -54,3 +54,14 @@ def test_silent_on_normal_polling(capture):
     if not path.exists():
         pytest.skip(f"{capture} is not in this ../shared")
     assert alerts_of(path) == []
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize(("capture", "title"), [
+    ("profinet/ICS-Security-Tools__ChangeIPUsingDCP.pcap", "PROFINET DCP set of IP parameters to 192.168.0.10"),
+    ("enip-cip/ICS-Security-Tools__EIP-ChangePortConfigurationAttempt.pcap", "CIP set of the Ethernet Link object (attribute 6)"),
+])
+def test_network_config_change(capture, title):
+    need_shared()
+    found = [a for a in alerts_of(PCAPS / capture) if a.detection == "ics.network_config_change"]
+    assert len(found) == 1 and found[0].title.startswith(title)
