@@ -15,6 +15,7 @@ from typing import Any, ClassVar, NamedTuple
 
 from plantwarden.core.events import Event
 from plantwarden.core.flow import Flow
+from plantwarden.iocs.matcher import IndicatorMatcher
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,6 +34,8 @@ class Context:
     known_pairs: frozenset[tuple[str, str, str]] = frozenset()
     #: per-detection option values from the user's configuration: {detection id: {option: value}}
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: indicators of compromise (plantwarden.iocs; empty: none imported), read by ioc.match
+    indicators: IndicatorMatcher = field(default_factory=IndicatorMatcher)
 
 
 class Finding(NamedTuple):

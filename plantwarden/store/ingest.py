@@ -40,8 +40,10 @@ class IngestResult:
 
 
 def context_from(store: Store, options: Mapping[str, Mapping[str, Any]] | None = None) -> Context:
-    """The detections' context: the hosts and (client, server, protocol) pairs the store knows now."""
-    return Context(known_hosts=store.known_hosts(), known_pairs=store.known_pairs(), options=dict(options or {}))
+    """The detections' context: the hosts and (client, server, protocol) pairs the store knows now, and
+    the stored indicators of compromise."""
+    return Context(known_hosts=store.known_hosts(), known_pairs=store.known_pairs(), options=dict(options or {}),
+                   indicators=store.indicator_matcher())
 
 
 def ingest(store: Store, path: str | os.PathLike[str], progress: Callable[[int], None] | None = None,

@@ -154,3 +154,21 @@ class AlertStateRow(Base):
     state: Mapped[str] = mapped_column(String(16))
     reason: Mapped[str | None] = mapped_column(Text, nullable=True)
     at: Mapped[float] = mapped_column(Double)
+
+
+class IndicatorRow(Base):
+    """One indicator of compromise (docs/iocs.md); unique per (source, kind, value)."""
+
+    __tablename__ = "indicators"
+    __table_args__ = (UniqueConstraint("source", "kind", "value", name="uq_indicators_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    value: Mapped[str] = mapped_column(String(2000))  # normalised (plantwarden.iocs.model.normalize)
+    source: Mapped[str] = mapped_column(String(128))
+    description: Mapped[str] = mapped_column(Text)
+    stix_id: Mapped[str | None] = mapped_column(String(128), nullable=True)
+    valid_from: Mapped[float | None] = mapped_column(Double, nullable=True)  # epoch seconds
+    valid_until: Mapped[float | None] = mapped_column(Double, nullable=True)  # exclusive
+    created_at: Mapped[float] = mapped_column(Double)  # wall time of the import that added it
+    updated_at: Mapped[float] = mapped_column(Double)  # wall time of the last import that changed it

@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from plantwarden.core.alerts import Alert
 from plantwarden.detections.engine import WINDOW
 from plantwarden.inventory.model import BEHAVIOURS, Asset, Communication, Fact, FunctionCount, Inventory
+from plantwarden.iocs.matcher import IndicatorMatcher
+from plantwarden.iocs.model import Indicator
 from plantwarden.store.alerts import (
     AlertChanges,
     StoredAlert,
@@ -31,6 +33,7 @@ from plantwarden.store.alerts import (
     set_state,
 )
 from plantwarden.store.db import make_engine, upgrade
+from plantwarden.store.indicators import IndicatorChanges, delete_indicator, load_indicators, save_indicators
 from plantwarden.store.models import (
     AlertRow,
     AssetRow,
@@ -171,6 +174,27 @@ class Store:
         with self._write_lock, self._sessions.begin() as s:
             set_state(s, alert_id, state, reason, time.time() if at is None else at)
         return self.alert(alert_id)
+
+    # -- indicators of compromise (docs/iocs.md) ---------------------------------------------------
+
+    def add_indicators(self, indicators: Iterable[Indicator], at: float | None = None) -> IndicatorChanges:
+        """Insert or update indicators, keyed by (source, kind, value), in one transaction."""
+        with self._write_lock, self._sessions.begin() as s:
+            return save_indicators(s, indicators, time.time() if at is None else at)
+
+    def indicators(self, kind: str | None = None, source: str | None = None) -> list[Indicator]:
+        """The stored indicators in the order they were added, optionally of one kind / source."""
+        with self._sessions() as s:
+            return load_indicators(s, kind=kind, source=source)
+
+    def remove_indicator(self, indicator_id: int) -> Indicator:
+        """Delete one indicator and return it; raises ``UnknownIndicatorError`` for an unknown id."""
+        with self._write_lock, self._sessions.begin() as s:
+            return delete_indicator(s, indicator_id)
+
+    def indicator_matcher(self) -> IndicatorMatcher:
+        """Every stored indicator in a matcher (for the detections' context)."""
+        return IndicatorMatcher(self.indicators())
 
     # -- the one writer ---------------------------------------------------------------------------
 
