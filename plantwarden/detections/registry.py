@@ -41,6 +41,7 @@ DETECTIONS: tuple[type[Detection], ...] = (
     NetworkConfigChange,
     ControllerLock,
     TimeChange,
+    __import__("plantwarden.detections.ioc", fromlist=["IocMatch"]).IocMatch,  # indicators of compromise
 )
 
 
