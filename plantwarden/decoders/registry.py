@@ -33,6 +33,7 @@ from plantwarden.decoders.snmp import SnmpDecoder
 from plantwarden.decoders.ssh import SshDecoder
 from plantwarden.decoders.telnet import TelnetDecoder
 from plantwarden.decoders.tls import TlsDecoder
+from plantwarden.decoders.vnc import VncDecoder
 
 DECODERS: tuple[type[Decoder], ...] = (
     ModbusDecoder,
@@ -64,6 +65,7 @@ DECODERS: tuple[type[Decoder], ...] = (
     RdpDecoder,
     TelnetDecoder,
     SmbDecoder,
+    VncDecoder,
 )
 
 
