@@ -11,12 +11,14 @@ HIGH: Final = "high"
 CRITICAL: Final = "critical"
 SEVERITIES: Final = (LOW, MEDIUM, HIGH, CRITICAL)
 
-#: alert states (docs/alerts.md): new -> acknowledged -> resolved, or suppressed with a reason
+#: alert states (docs/alerts.md): new -> acknowledged -> resolved, or suppressed with a reason; approved:
+#: a change inside a declared change window (docs/change-windows.md), kept apart from the open alerts
 NEW: Final = "new"
 ACKNOWLEDGED: Final = "acknowledged"
 RESOLVED: Final = "resolved"
 SUPPRESSED: Final = "suppressed"
-STATES: Final = (NEW, ACKNOWLEDGED, RESOLVED, SUPPRESSED)
+APPROVED: Final = "approved"
+STATES: Final = (NEW, ACKNOWLEDGED, RESOLVED, SUPPRESSED, APPROVED)
 
 #: evidence items an alert keeps (the first ones; ``count`` says how many occurrences there were)
 MAX_EVIDENCE: Final = 20

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, NamedTuple
 
+from plantwarden.baseline.model import Baseline
 from plantwarden.core.events import Event
 from plantwarden.core.flow import Flow
 from plantwarden.iocs.matcher import IndicatorMatcher
@@ -34,6 +35,9 @@ class Context:
     known_pairs: frozenset[tuple[str, str, str]] = frozenset()
     #: per-detection option values from the user's configuration: {detection id: {option: value}}
     options: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    #: the learned baseline (docs/baselines.md); None or empty and not learning: the detections fall back
+    #: to known_hosts / known_pairs and their in-capture learning. Live: it grows while it learns.
+    baseline: Baseline | None = None
     #: indicators of compromise (plantwarden.iocs; empty: none imported), read by ioc.match
     indicators: IndicatorMatcher = field(default_factory=IndicatorMatcher)
 

@@ -3,7 +3,9 @@
 ``ics.write_from_unknown_master`` (T0855 Unauthorized Command Message), ``ics.new_talker`` (T0848
 Rogue Master), ``ics.coil_forcing`` (T0836 Modify Parameter), ``ics.time_change`` (T0836). All of
 them decide "unfamiliar" with :class:`~plantwarden.detections.catalog.Familiar`: the store's known
-hosts and pairs, or the capture's own learning period. See docs/detections/.
+hosts and pairs, or the capture's own learning period. With a learned baseline (``Context.baseline``,
+docs/baselines.md) the first three enforce it instead: a pair or a function it does not hold, a write
+outside its learned address ranges. See docs/detections/.
 """
 
 from __future__ import annotations
@@ -11,6 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from plantwarden.baseline.accept import deviation
+from plantwarden.baseline.extract import function_of, write_targets
+from plantwarden.baseline.model import Baseline
 from plantwarden.core.activity import PROGRAMS, WRITES
 from plantwarden.core.alerts import HIGH, MEDIUM
 from plantwarden.core.events import Event
@@ -53,8 +58,11 @@ class WriteFromUnknownMaster(Detection):
         self.familiar = Familiar(self.context, self.opts["learn_seconds"])
         #: flows whose pair is familiar (a pair's verdict never changes once its flow is judged)
         self.fine: set[int] = set()
+        self.baseline: Baseline | None = self.context.baseline if self.context.baseline else None
 
     def on_event(self, capture: str, flow: Flow, ev: Event) -> Iterable[Finding]:
+        if self.baseline is not None:
+            return self._enforce(self.baseline, flow, ev)
         if flow.uid in self.fine or not ev.is_orig:
             return ()
         src, dst = flow.orig_addr, flow.resp_addr
@@ -70,6 +78,30 @@ class WriteFromUnknownMaster(Detection):
         title = f"{proto} {kind[:-1]} command from unknown master {src} to {dst}"
         return (Finding(f"{src}->{dst}", title, ev.ts, src, dst,
                         _details(ev, "unit_id", "address", "quantity", "values", "tag", "class", "ioa")),)
+
+    def _enforce(self, bl: Baseline, flow: Flow, ev: Event) -> Iterable[Finding]:
+        """Baseline mode: a write from a pair the baseline does not hold, or outside its learned ranges."""
+        if not ev.is_orig or bl.learning(ev.ts):
+            return ()
+        proto = REQUESTS[ev.name]
+        kind = activity(proto, ev.fields)
+        if kind not in (WRITES, PROGRAMS):
+            return ()
+        src, dst = flow.orig_addr, flow.resp_addr
+        targets = write_targets(ev.name, ev.fields)
+        fn = function_of(ev.name, proto, ev.fields)
+        details = _details(ev, "unit_id", "address", "quantity", "values", "tag", "class", "ioa")
+        if not bl.has_pair(src, dst, proto):
+            details["baseline"] = deviation(src, dst, proto, fn, targets)
+            return (Finding(f"{src}->{dst}", f"{proto} {kind[:-1]} command from unknown master {src} to {dst}",
+                            ev.ts, src, dst, details),)
+        outside = bl.outside_writes(src, dst, proto, targets)
+        if not outside:
+            return ()
+        details["baseline"] = deviation(src, dst, proto, fn, outside)
+        where = ", ".join(f"{sp} {lo}" + (f"-{hi}" if hi != lo else "") for sp, lo, hi in outside[:4])
+        return (Finding(f"{src}->{dst}/ranges", f"{proto} write outside the learned ranges by {src} on {dst}: {where}",
+                        ev.ts, src, dst, details),)
 
 
 class NewTalker(Detection):
@@ -87,8 +119,13 @@ class NewTalker(Detection):
         self.start: float | None = None
         self.learned: set[tuple[str, str, str]] = set()
         self.flows: set[int] = set()
+        self.baseline: Baseline | None = self.context.baseline if self.context.baseline else None
+        #: (flow uid, function) already found in the baseline
+        self.fine: set[tuple[int, str]] = set()
 
     def on_event(self, capture: str, flow: Flow, ev: Event) -> Iterable[Finding]:
+        if self.baseline is not None:
+            return self._enforce(self.baseline, flow, ev)
         uid = flow.uid
         if uid in self.flows:
             return ()
@@ -113,6 +150,28 @@ class NewTalker(Detection):
         return (Finding(f"{src}->{dst}/{proto}", f"new {proto} talker {src} -> {dst}", ev.ts, src, dst,
                         {"proto": proto, "first_request": ev.name, "port": flow.resp_port}),)
 
+    def _enforce(self, bl: Baseline, flow: Flow, ev: Event) -> Iterable[Finding]:
+        """Baseline mode: a (client, server, protocol) pair, or a function on a known pair, it does not hold."""
+        if ev.is_orig is False or bl.learning(ev.ts):
+            return ()
+        proto = REQUESTS[ev.name]
+        fn = function_of(ev.name, proto, ev.fields)
+        k = (flow.uid, fn)
+        if k in self.fine:
+            return ()
+        src, dst = flow.orig_addr, flow.resp_addr
+        details = {"proto": proto, "first_request": ev.name, "function": fn, "port": flow.resp_port,
+                   "baseline": deviation(src, dst, proto, fn)}
+        if not bl.has_pair(src, dst, proto):
+            return (Finding(f"{src}->{dst}/{proto}", f"new {proto} talker {src} -> {dst}", ev.ts, src, dst, details),)
+        if not bl.has_function(src, dst, proto, fn):
+            return (Finding(f"{src}->{dst}/{proto}/{fn}", f"new {proto} function {fn} from {src} to {dst}", ev.ts,
+                            src, dst, details),)
+        if len(self.fine) >= MAX_FLOWS:
+            self.fine.clear()
+        self.fine.add(k)
+        return ()
+
 
 COIL_EVENTS = frozenset({"modbus_write_single_coil_request", "modbus_write_multiple_coils_request"})
 MODBUS_REQUESTS = frozenset(n for n, p in REQUESTS.items() if p == "modbus")
@@ -131,8 +190,18 @@ class CoilForcing(Detection):
         super().__init__(context)
         self.familiar = Familiar(self.context, self.opts["learn_seconds"])
         self.writers: set[tuple[str, str]] = set()
+        self.baseline: Baseline | None = self.context.baseline if self.context.baseline else None
 
     def on_event(self, capture: str, flow: Flow, ev: Event) -> Iterable[Finding]:
+        bl = self.baseline
+        if bl is not None and ev.name in COIL_EVENTS:
+            # baseline mode: coil writes the pair was seen making (same coils) are routine
+            if bl.learning(ev.ts) or not bl.outside_writes(flow.orig_addr, flow.resp_addr, "modbus",
+                                                           write_targets(ev.name, ev.fields)):
+                return ()
+            src, dst = sender(flow, ev)
+            return (Finding(f"{src}->{dst}", f"Modbus coil write outside what the baseline holds: {src} -> {dst}",
+                            ev.ts, src, dst, _details(ev, "unit_id", "address", "quantity", "values")),)
         if ev.name not in COIL_EVENTS and ev.name != "fins_forced_set_reset_request":
             if self.familiar.start is None:
                 self.familiar.learning(ev.ts)  # only the start of the learning period is needed

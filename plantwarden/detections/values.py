@@ -4,8 +4,9 @@ During the learning period (the first ``learn_seconds`` of Modbus traffic) the d
 server, unit id and holding register, the lowest and highest value read or written. Afterwards a
 write of a value outside ``[low - margin, high + margin]`` is reported, where ``margin`` is
 ``tolerance`` times the larger of the learned span and the largest learned magnitude (at least
-``min_margin``). Registers never seen while learning are not judged. See
-docs/detections/modbus.value_out_of_range.md.
+``min_margin``). Registers never seen while learning are not judged. With a learned baseline
+(``Context.baseline``, docs/baselines.md) its register ranges are used instead of the capture's own
+learning period. See docs/detections/modbus.value_out_of_range.md.
 """
 
 from __future__ import annotations
@@ -13,6 +14,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from plantwarden.baseline.accept import deviation
+from plantwarden.baseline.model import Baseline
 from plantwarden.core.alerts import MEDIUM
 from plantwarden.core.events import Event
 from plantwarden.core.flow import Flow
@@ -46,6 +49,7 @@ class ValueOutOfRange(Detection):
         self.start: float | None = None
         #: (server, unit, register) -> [low, high]
         self.ranges: dict[tuple[str, int, int], list[int]] = {}
+        self.baseline: Baseline | None = self.context.baseline if self.context.baseline else None
 
     def _learn(self, server: str, unit: int, address: int, values: list[Any]) -> None:
         r = self.ranges
@@ -64,11 +68,17 @@ class ValueOutOfRange(Detection):
 
     def on_event(self, capture: str, flow: Flow, ev: Event) -> Iterable[Finding]:
         f = ev.fields
-        if self.start is None:
-            self.start = ev.ts
-        learning = ev.ts - self.start <= self.learn
-        if ev.name == READ and not learning:
-            return ()
+        bl = self.baseline
+        if bl is not None:
+            if ev.name == READ or bl.learning(ev.ts):
+                return ()  # the baseline's learner keeps the ranges
+            learning = False
+        else:
+            if self.start is None:
+                self.start = ev.ts
+            learning = ev.ts - self.start <= self.learn
+            if ev.name == READ and not learning:
+                return ()
         address = f.get("write_address") if ev.name == RW else f.get("address")
         values = f.get("values")
         unit = f.get("unit_id")
@@ -80,7 +90,11 @@ class ValueOutOfRange(Detection):
             return ()
         out: list[dict[str, Any]] = []
         for i, v in enumerate(values):
-            lo_hi = self.ranges.get((server, unit, address + i))
+            if bl is not None:
+                vr = bl.values.get((server, unit, address + i))
+                lo_hi: list[float] | list[int] | None = [vr.low, vr.high] if vr is not None else None
+            else:
+                lo_hi = self.ranges.get((server, unit, address + i))
             if lo_hi is None or not isinstance(v, int):
                 continue
             lo, hi = lo_hi
@@ -92,6 +106,9 @@ class ValueOutOfRange(Detection):
             return ()
         src = flow.orig_addr
         regs = ", ".join(f"{o['register']}={o['value']} (learned {o['learned'][0]}..{o['learned'][1]})" for o in out[:4])
+        details: dict[str, Any] = {"unit_id": unit, "out_of_range": out[:20], "frame": ev.frame}
+        if bl is not None:
+            details["baseline"] = deviation(src, server, "modbus", None,
+                                            values=[(unit, o["register"], o["value"]) for o in out[:20]])
         return (Finding(f"{src}->{server}/{unit}", f"Modbus write outside the learned range by {src} on {server} "
-                        f"unit {unit}: {regs}", ev.ts, src, server, {"unit_id": unit, "out_of_range": out[:20],
-                                                                      "frame": ev.frame}),)
+                        f"unit {unit}: {regs}", ev.ts, src, server, details),)

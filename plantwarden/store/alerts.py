@@ -17,7 +17,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from plantwarden.core.alerts import MAX_EVIDENCE, NEW, RESOLVED, STATES, SUPPRESSED, Alert
+from plantwarden.core.alerts import APPROVED, MAX_EVIDENCE, NEW, RESOLVED, STATES, SUPPRESSED, Alert
 from plantwarden.core.errors import InvalidInput, NotFound
 from plantwarden.store.models import AlertRow, AlertStateRow
 
@@ -56,6 +56,10 @@ class AlertChanges:
     updated: Counter[str] = field(default_factory=Counter)
     new_ids: list[int] = field(default_factory=list)
     updated_ids: list[int] = field(default_factory=list)
+    #: approved changes (inside a change window, docs/change-windows.md): rows created or merged into,
+    #: per severity and by id; they are not counted in ``new`` / ``updated``
+    approved: Counter[str] = field(default_factory=Counter)
+    approved_ids: list[int] = field(default_factory=list)
 
 
 # -- values safe for every backend -----------------------------------------------------------------
@@ -95,8 +99,15 @@ def _ts(item: Mapping[str, Any]) -> float:
 
 # -- writing ----------------------------------------------------------------------------------------
 
-def save_alerts(s: Session, capture_id: int, alerts: Iterable[Alert], window: float, now: float) -> AlertChanges:
-    """Merge one capture's alerts into the stored ones (see the module's docstring)."""
+def save_alerts(s: Session, capture_id: int, alerts: Iterable[Alert], window: float, now: float,
+                approvals: Mapping[int, str] | None = None) -> AlertChanges:
+    """Merge one capture's alerts into the stored ones (see the module's docstring).
+
+    ``approvals`` maps ``id(alert)`` to a reason for the alerts a change window approves
+    (docs/change-windows.md): they are stored in the state ``approved`` and merge only into approved
+    rows; the other alerts never merge into approved rows.
+    """
+    approvals = approvals or {}
     changes = AlertChanges()
     todo = sorted(alerts, key=lambda a: (a.first_seen, a.detection, a.key))
     if not todo:
@@ -114,13 +125,18 @@ def save_alerts(s: Session, capture_id: int, alerts: Iterable[Alert], window: fl
     for a in todo:
         k = (a.detection, text(a.key, 512))
         rows = candidates.setdefault(k, [])
+        reason = approvals.get(id(a))
         best = None
         for row in rows:
+            if (row.state == APPROVED) != (reason is not None):
+                continue
             gap = max(a.first_seen - row.last_seen, row.first_seen - a.last_seen)
             if gap <= window and (best is None or row.last_seen > best.last_seen):
                 best = row
         if best is None:
             row = _new_row(a, capture_id, now)
+            if reason is not None:
+                row.state, row.state_reason, row.state_changed_at = APPROVED, text(reason), now
             s.add(row)
             rows.append(row)
             created.add(id(row))
@@ -131,13 +147,22 @@ def save_alerts(s: Session, capture_id: int, alerts: Iterable[Alert], window: fl
     s.flush()
     for rows in candidates.values():
         for row in rows:
-            if id(row) in created:
+            if id(row) in created and row.state == APPROVED:
+                changes.approved[row.severity] += 1
+                changes.approved_ids.append(row.id)
+                s.add(AlertStateRow(alert_id=row.id, state=APPROVED, reason=row.state_reason, at=now))
+            elif id(row) in created:
                 changes.new[row.severity] += 1
                 changes.new_ids.append(row.id)
     for row in merged.values():
+        if row.state == APPROVED:
+            changes.approved[row.severity] += 1
+            changes.approved_ids.append(row.id)
+            continue
         changes.updated[row.severity] += 1
         changes.updated_ids.append(row.id)
     changes.new_ids.sort()
+    changes.approved_ids.sort()
     changes.updated_ids.sort()
     return changes
 

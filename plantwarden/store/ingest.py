@@ -14,6 +14,8 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from plantwarden.baseline.model import Baseline
+from plantwarden.baseline.windows import APPROVED, apply_windows
 from plantwarden.core.alerts import Alert
 from plantwarden.decoders.base import Decoder
 from plantwarden.detections.base import Context, Detection
@@ -21,6 +23,7 @@ from plantwarden.detections.engine import WINDOW, DetectionEngine
 from plantwarden.inventory.builder import InventoryBuilder
 from plantwarden.inventory.model import Inventory
 from plantwarden.store.alerts import AlertChanges
+from plantwarden.store.baseline import BaselineChanges
 from plantwarden.store.service import CaptureInfo, Store, sha256_file
 
 
@@ -37,19 +40,28 @@ class IngestResult:
     alert_changes: AlertChanges | None = None
     #: detection id -> the error that switched it off during this capture (a bug: report it)
     detection_errors: dict[str, str] = field(default_factory=dict)
+    #: what this capture taught the baseline (requests learned), when the run learns; else None
+    learned: Baseline | None = None
+    #: for an already-analysed capture learned again: what merging its baseline into the store did
+    learned_changes: BaselineChanges | None = None
 
 
-def context_from(store: Store, options: Mapping[str, Mapping[str, Any]] | None = None) -> Context:
-    """The detections' context: the hosts and (client, server, protocol) pairs the store knows now, and
-    the stored indicators of compromise."""
+def context_from(store: Store, options: Mapping[str, Mapping[str, Any]] | None = None,
+                 baseline: Baseline | None = None) -> Context:
+    """The detections' context: the hosts and (client, server, protocol) pairs the store knows now, the
+    stored indicators of compromise, and the baseline (``baseline``, else the stored one; None when it
+    is empty and does not learn)."""
+    bl = baseline if baseline is not None else store.baseline()
     return Context(known_hosts=store.known_hosts(), known_pairs=store.known_pairs(), options=dict(options or {}),
-                   indicators=store.indicator_matcher())
+                   indicators=store.indicator_matcher(),
+                   baseline=bl if bl else None)
 
 
 def ingest(store: Store, path: str | os.PathLike[str], progress: Callable[[int], None] | None = None,
            name: str | None = None, decoders: Sequence[type[Decoder]] | None = None,
            detections: Sequence[type[Detection]] | None = None,
-           options: Mapping[str, Mapping[str, Any]] | None = None, window: float = WINDOW) -> IngestResult:
+           options: Mapping[str, Mapping[str, Any]] | None = None, window: float = WINDOW,
+           baseline: Baseline | None = None) -> IngestResult:
     """Analyse ``path`` into ``store`` unless a capture with the same content is already there.
 
     ``detections`` defaults to every registered one (``detections.registry.DETECTIONS``); pass ``()``
@@ -57,6 +69,12 @@ def ingest(store: Store, path: str | os.PathLike[str], progress: Callable[[int],
     unknown option raises ``ValueError`` before the capture is read. Raises
     ``plantwarden.core.errors.NotACaptureError`` for a file that is not a capture, and ``OSError`` when
     it cannot be read.
+
+    ``baseline`` is the baseline of the run (docs/baselines.md), default the stored one. When it learns
+    (``Baseline.learn``), a learning sink runs beside the detections and what it learned is merged into
+    the stored baseline in the capture's transaction; an already-analysed capture is then read again
+    for the baseline only. Alerts inside a declared change window are stored as approved changes
+    (docs/change-windows.md).
     """
     from plantwarden.sensor.pipeline import Sensor, Sink
 
@@ -67,19 +85,38 @@ def ingest(store: Store, path: str | os.PathLike[str], progress: Callable[[int],
     capture = name if name is not None else os.path.basename(os.fspath(path))
     size = os.path.getsize(path)
     digest = sha256_file(path)
+    from plantwarden.baseline.learner import BaselineLearner
+
+    learner = BaselineLearner(baseline) if baseline is not None and baseline.learns else None
     known = store.capture(digest)
     if known is not None:
-        return IngestResult(known, stored=False)
+        if learner is None:
+            return IngestResult(known, stored=False)
+        lsensor = Sensor(sinks=[learner]) if decoders is None else Sensor(sinks=[learner], decoders=decoders)
+        lsensor.process_file(path, progress=progress, name=capture)
+        return IngestResult(known, stored=False, learned=learner.delta,
+                            learned_changes=store.merge_baseline(learner.delta))
     t0 = time.perf_counter()
     builder = InventoryBuilder()
-    engine = DetectionEngine(detections, context_from(store, options), window=window)
-    sinks: list[Sink] = [builder, engine] if engine.detections else [builder]
+    engine = DetectionEngine(detections, context_from(store, options, baseline), window=window)
+    sinks: list[Sink] = [builder]
+    if learner is not None:
+        sinks.append(learner)  # before the engine: a request learned is not a deviation
+    if engine.detections:
+        sinks.append(engine)
     sensor = Sensor(sinks=sinks) if decoders is None else Sensor(sinks=sinks, decoders=decoders)
     stats = dict(sensor.process_file(path, progress=progress, name=capture))
     inv = builder.result()
-    alerts = engine.alerts()
+    alerts: list[Alert] = []
+    approvals: dict[int, str] = {}
+    for a, win in apply_windows(engine.alerts(), store.windows()):
+        alerts.append(a)
+        if win is not None:
+            a.state = APPROVED
+            approvals[id(a)] = win.reason()
     info = CaptureInfo(capture, digest, size, packets=int(stats.get("packets", 0)), first_ts=inv.first_ts,
                        last_ts=inv.last_ts, stats=stats, analyzed_at=time.time())
-    changes = store.save_analysis(info, inv, alerts, window)
+    learned = learner.delta if learner is not None else None
+    changes = store.save_analysis(info, inv, alerts, window, approvals, learned)
     return IngestResult(info, changes is not None, inv, stats, time.perf_counter() - t0, alerts, changes,
-                        dict(engine.errors))
+                        dict(engine.errors), learned)

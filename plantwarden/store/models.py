@@ -172,3 +172,54 @@ class IndicatorRow(Base):
     valid_until: Mapped[float | None] = mapped_column(Double, nullable=True)  # exclusive
     created_at: Mapped[float] = mapped_column(Double)  # wall time of the import that added it
     updated_at: Mapped[float] = mapped_column(Double)  # wall time of the last import that changed it
+
+
+class BaselinePairRow(Base):
+    """One allowed (client, server, protocol) pair of the learned baseline (docs/baselines.md)."""
+
+    __tablename__ = "baseline_pairs"
+    __table_args__ = (UniqueConstraint("client", "server", "protocol", name="uq_baseline_pairs_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    client: Mapped[str] = mapped_column(String(64))
+    server: Mapped[str] = mapped_column(String(64))
+    protocol: Mapped[str] = mapped_column(String(64))
+    first_seen: Mapped[float] = mapped_column(Double)  # traffic time
+    last_seen: Mapped[float] = mapped_column(Double)
+    requests: Mapped[int] = mapped_column(BigInteger)
+    functions: Mapped[dict[str, int]] = mapped_column(JSON)  # function -> requests
+    writes: Mapped[dict[str, list[list[int]]]] = mapped_column(JSON)  # space -> [[low, high], ...]
+    updated_at: Mapped[float] = mapped_column(Double)  # wall time
+
+
+class BaselineValueRow(Base):
+    """The learned value range of one Modbus holding register."""
+
+    __tablename__ = "baseline_values"
+    __table_args__ = (UniqueConstraint("server", "unit", "register", name="uq_baseline_values_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    server: Mapped[str] = mapped_column(String(64))
+    unit: Mapped[int] = mapped_column(Integer)
+    register: Mapped[int] = mapped_column(Integer)
+    low: Mapped[float] = mapped_column(Double)
+    high: Mapped[float] = mapped_column(Double)
+    count: Mapped[int] = mapped_column(BigInteger)
+    first_seen: Mapped[float] = mapped_column(Double)
+    last_seen: Mapped[float] = mapped_column(Double)
+    updated_at: Mapped[float] = mapped_column(Double)
+
+
+class ChangeWindowRow(Base):
+    """A declared change window (docs/change-windows.md)."""
+
+    __tablename__ = "change_windows"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    start: Mapped[float] = mapped_column(Double)  # epoch seconds (traffic time)
+    end: Mapped[float] = mapped_column(Double)
+    assets: Mapped[list[str]] = mapped_column(JSON)
+    hosts: Mapped[list[str]] = mapped_column(JSON)
+    person: Mapped[str | None] = mapped_column(Text, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[float] = mapped_column(Double)  # wall time

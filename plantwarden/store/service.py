@@ -11,7 +11,7 @@ import hashlib
 import os
 import threading
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -19,7 +19,10 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from plantwarden.core.alerts import Alert
+from plantwarden.baseline.accept import delta_from_evidence
+from plantwarden.baseline.model import Baseline
+from plantwarden.baseline.windows import ChangeWindow
+from plantwarden.core.alerts import RESOLVED, Alert
 from plantwarden.detections.engine import WINDOW
 from plantwarden.inventory.model import BEHAVIOURS, Asset, Communication, Fact, FunctionCount, Inventory
 from plantwarden.iocs.matcher import IndicatorMatcher
@@ -31,6 +34,16 @@ from plantwarden.store.alerts import (
     load_alerts,
     save_alerts,
     set_state,
+)
+from plantwarden.store.baseline import (
+    BaselineChanges,
+    add_window,
+    clear_baseline,
+    delete_window,
+    load_baseline,
+    load_windows,
+    merge_baseline,
+    remove_from_baseline,
 )
 from plantwarden.store.db import make_engine, upgrade
 from plantwarden.store.indicators import IndicatorChanges, delete_indicator, load_indicators, save_indicators
@@ -196,22 +209,83 @@ class Store:
         """Every stored indicator in a matcher (for the detections' context)."""
         return IndicatorMatcher(self.indicators())
 
+    # -- baseline and change windows (docs/baselines.md, docs/change-windows.md) ---------------------
+
+    def baseline(self) -> Baseline:
+        """The stored baseline (empty when nothing was learned)."""
+        with self._sessions() as s:
+            return load_baseline(s)
+
+    def merge_baseline(self, learned: Baseline, at: float | None = None) -> BaselineChanges:
+        """Add a learned baseline to the stored one, in one transaction."""
+        with self._write_lock, self._sessions.begin() as s:
+            return merge_baseline(s, learned, time.time() if at is None else at)
+
+    def remove_from_baseline(self, client: str | None = None, server: str | None = None,
+                             protocol: str | None = None, function: str | None = None,
+                             register: tuple[int, int] | None = None) -> int:
+        """Remove matching pairs (or one function of them, or one register's value range); how many went."""
+        with self._write_lock, self._sessions.begin() as s:
+            return remove_from_baseline(s, client, server, protocol, function, register)
+
+    def clear_baseline(self) -> tuple[int, int]:
+        """Forget the whole baseline: (pairs, value ranges) removed."""
+        with self._write_lock, self._sessions.begin() as s:
+            return clear_baseline(s)
+
+    def accept_alert(self, alert_id: int, at: float | None = None) -> tuple[StoredAlert, BaselineChanges]:
+        """Add what deviation alert ``alert_id`` saw to the baseline and resolve it, in one transaction.
+
+        Raises ``UnknownAlertError`` for an unknown id and ``InvalidInput`` for an alert that carries
+        no deviation (docs/baselines.md, "Accepting a deviation").
+        """
+        from plantwarden.core.errors import InvalidInput
+
+        now = time.time() if at is None else at
+        with self._write_lock, self._sessions.begin() as s:
+            found = load_alerts(s, alert_id=alert_id)
+            if not found:
+                raise UnknownAlertError(f"no alert with id {alert_id}")
+            delta = delta_from_evidence(found[0].alert.evidence)
+            if not delta.pairs and not delta.values:
+                raise InvalidInput(f"alert {alert_id} ({found[0].alert.detection}) is not a baseline deviation")
+            changes = merge_baseline(s, delta, now)
+            set_state(s, alert_id, RESOLVED, "accepted into the baseline", now)
+        return self.alert(alert_id), changes
+
+    def add_window(self, window: ChangeWindow, at: float | None = None) -> ChangeWindow:
+        with self._write_lock, self._sessions.begin() as s:
+            return add_window(s, window, time.time() if at is None else at)
+
+    def windows(self) -> list[ChangeWindow]:
+        """The declared change windows, by start time."""
+        with self._sessions() as s:
+            return load_windows(s)
+
+    def remove_window(self, window_id: int) -> ChangeWindow:
+        """Delete one change window; raises ``UnknownWindowError`` for an unknown id."""
+        with self._write_lock, self._sessions.begin() as s:
+            return delete_window(s, window_id)
+
     # -- the one writer ---------------------------------------------------------------------------
 
-    def save(self, info: CaptureInfo, inv: Inventory, alerts: Iterable[Alert] = (), window: float = WINDOW) -> bool:
+    def save(self, info: CaptureInfo, inv: Inventory, alerts: Iterable[Alert] = (), window: float = WINDOW,
+             approvals: Mapping[int, str] | None = None) -> bool:
         """Merge one capture's inventory (and alerts) into the store, in one transaction.
 
         Returns False (and changes nothing) when a capture with the same SHA-256 is already stored.
         Every fact of ``inv`` is recorded as coming from this capture.
         """
-        return self.save_analysis(info, inv, alerts, window) is not None
+        return self.save_analysis(info, inv, alerts, window, approvals) is not None
 
     def save_analysis(self, info: CaptureInfo, inv: Inventory, alerts: Iterable[Alert] = (),
-                      window: float = WINDOW) -> AlertChanges | None:
+                      window: float = WINDOW, approvals: Mapping[int, str] | None = None,
+                      learned: Baseline | None = None) -> AlertChanges | None:
         """As :meth:`save`, returning what happened to the alerts, or None when the capture was known.
 
         Alerts are deduplicated against the stored ones within ``window`` seconds of traffic time
-        (docs/alerts.md, "Dedup").
+        (docs/alerts.md, "Dedup"). ``approvals`` (``id(alert)`` -> reason) marks the approved changes
+        (docs/change-windows.md); ``learned`` is merged into the stored baseline in the same transaction.
         """
         with self._write_lock:
             try:
@@ -227,7 +301,9 @@ class Store:
                     self._save_communications(s, inv.communications.values())
                     s.add_all(WeirdRow(capture_id=cap.id, name=name[:128], protocol=proto[:64], count=n)
                               for (name, proto), n in inv.weirds.items())
-                    changes = save_alerts(s, cap.id, alerts, window, cap.analyzed_at)
+                    changes = save_alerts(s, cap.id, alerts, window, cap.analyzed_at, approvals)
+                    if learned is not None:
+                        merge_baseline(s, learned, cap.analyzed_at)
             except IntegrityError:
                 # another writer stored the same capture at the same time
                 if self.capture(info.sha256) is not None:
