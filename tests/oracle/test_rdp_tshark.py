@@ -3,7 +3,7 @@
 Compared per frame: the X.224 Connection Request cookie line (``rdp.rt_cookie``, Wireshark's field for
 both "mstshash=" cookies and routing tokens), the requested protocols mask, the protocol the server
 selected (``rdp.negReq.selectedProtocol``) and a negotiation failure. Checked once on a hand-made
-loopback capture while written (3 keys agreed);  No shared capture carries
+loopback capture while written (3 keys agreed). No shared capture carries
 RDP (the MANIFEST's tshark protocol hierarchies list none), so the test skips; it runs as soon as one
 is added.
 """

@@ -115,6 +115,8 @@ def our_keys(path: Path) -> Counter[Key]:
             out[(fr, "ntlmssp", r["ntlmssp"])] += 1
         for ours in set(STRINGS.values()):
             v = r.get(ours)
+            if ours == "path" and ev == "smb_tree_connect_response" and r["version"] == "SMB2":
+                continue  # Wireshark names the tree in an SMB2 response only in its tree, not as smb2.tree
             if v is not None:
                 out[(fr, ours, v)] += 1
     return out

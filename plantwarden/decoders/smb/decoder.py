@@ -148,7 +148,8 @@ class SmbDecoder(Decoder):
         magic = msg[:4]
         if magic == b"\xffSMB" and len(msg) >= 32:
             self.versions.add("SMB1")
-            self.weak.add("smb1")
+            if msg[4] != 0x72 or msg[9] & 0x80:  # a client's SMB1 negotiate may only be asking for SMB2
+                self.weak.add("smb1")
             name = SMB1_COMMANDS[msg[4]]
             self.commands[name] += 1
             return 1, name

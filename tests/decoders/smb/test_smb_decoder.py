@@ -179,6 +179,10 @@ def test_smb1_negotiate_session_and_chained_tree_connect() -> None:
     assert (evs[3].fields["path"], evs[3].fields["service"]) == ("\\\\PLC\\BACKUP", "?????")
     (summary,) = d.finish(9.0, 9)
     assert summary.fields["commands"] == {"negotiate": 2, "session_setup_andx": 1} and "smb1" in summary.fields["weak"]
+    d = SmbDecoder()  # an SMB1 negotiate answered in SMB2 is the upgrade path, not SMB1 use
+    run(d, [(True, nb(req)), (False, nb(negotiate_response(mode=3)))])
+    (summary,) = d.finish(9.0, 9)
+    assert summary.fields["versions"] == ["SMB1", "SMB2"] and summary.fields["weak"] == []
 
 
 def test_netbios_session_request_and_refusal() -> None:
