@@ -15,8 +15,8 @@ from plantwarden.decoders.fins import FinsDecoder, FinsUdpDecoder
 from plantwarden.decoders.fox import FoxDecoder
 from plantwarden.decoders.ftp import FtpDecoder
 from plantwarden.decoders.genisys import GenisysDecoder
-from plantwarden.decoders.hartip import HartipDecoder, HartipUdpDecoder
 from plantwarden.decoders.goose import GooseDecoder, SvDecoder
+from plantwarden.decoders.hartip import HartipDecoder, HartipUdpDecoder
 from plantwarden.decoders.http import HttpDecoder
 from plantwarden.decoders.iec104 import Iec104Decoder
 from plantwarden.decoders.mms import MmsDecoder
