@@ -321,6 +321,8 @@ def _program() -> str:
 main.add_command(alerts_command)
 main.add_command(alert_group)
 main.add_command(watch_command)  # live capture (cli/watch.py)
+main.add_command(__import__("plantwarden.cli.iocs", fromlist=["ioc_group"]).ioc_group)  # indicators (cli/iocs.py)
+main.add_command(__import__("plantwarden.cli.export", fromlist=["export_group"]).export_group)  # SIEM output (cli/export.py)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -102,6 +102,7 @@ class SyslogSender:
 
     def open(self) -> None:
         t = self.target
+        ctx = self._tls_context() if t.transport == "tls" else None  # bad certificate files: before connecting
         try:
             if t.transport == "udp":
                 info = socket.getaddrinfo(t.host, t.port, type=socket.SOCK_DGRAM)[0]
@@ -109,8 +110,12 @@ class SyslogSender:
                 sock.connect(info[4])
             else:
                 sock = socket.create_connection((t.host, t.port), timeout=self.timeout)
-                if t.transport == "tls":
-                    sock = self._tls_context().wrap_socket(sock, server_hostname=t.host)
+                if ctx is not None:
+                    try:
+                        sock = ctx.wrap_socket(sock, server_hostname=t.host)
+                    except BaseException:
+                        sock.close()
+                        raise
         except ssl.SSLError as exc:
             raise SyslogError(f"TLS with {t.host}:{t.port} failed: {exc.reason or exc}") from None
         except OSError as exc:
