@@ -15,7 +15,7 @@ import click
 
 from plantwarden.cli.common import broken_pipe_guard, db_option, echo_json, open_store
 from plantwarden.cli.render import fmt_ts_short, safe, table
-from plantwarden.core.alerts import ACKNOWLEDGED, RESOLVED, SEVERITIES, STATES, SUPPRESSED
+from plantwarden.core.alerts import ACKNOWLEDGED, APPROVED, RESOLVED, SEVERITIES, STATES, SUPPRESSED
 from plantwarden.core.errors import InvalidInput, NotFound
 
 #: most severe first, for summaries and tables
@@ -92,9 +92,11 @@ def changes_summary(changes: Any) -> str:
 @click.option("--detection", "detection", metavar="ID", default=None,
               help="Only alerts of this detection (e.g. ics.plc_stop).")
 def alerts_command(db: str, fmt: str, state: str | None, detection: str | None) -> None:
-    """List the stored alerts, oldest traffic first."""
+    """List the stored alerts, oldest traffic first (approved changes only with --state approved)."""
     with open_store(db, create=False) as store:
         items = store.alerts(state=state, detection=detection)
+    if state is None:  # approved changes (docs/change-windows.md) are not alerts to act on
+        items = [st for st in items if st.alert.state != APPROVED]
     if fmt == "json":
         echo_json([alert_document(st) for st in items])
     elif fmt == "jsonl":

@@ -131,11 +131,18 @@ def _check_readable(path: str) -> None:
 @_decoders_option
 @click.option("--detections", "detections", metavar="IDS", default=None,
               help="Only these detections, comma-separated ids (e.g. ics.plc_stop); 'none' for none; default: all.")
-def analyze(captures: tuple[str, ...], db: str, decoders: str | None, detections: str | None) -> None:
+@click.option("--learn", "learn", is_flag=True,
+              help="Learn the captures into the baseline (docs/baselines.md): no deviation alerts; rule "
+                   "detections still fire. An already-analysed capture is read again for the baseline.")
+@click.option("--learn-for", "learn_for", metavar="SECONDS", type=click.FloatRange(min=0), default=None,
+              help="Learn the first SECONDS of traffic of this run into the baseline, then enforce it.")
+def analyze(captures: tuple[str, ...], db: str, decoders: str | None, detections: str | None, learn: bool,
+            learn_for: float | None) -> None:
     """Run the sensor over captures, build the inventory, run the detections and store it all.
 
     A capture whose content (SHA-256) is already in the store is skipped: analysing it again changes
-    nothing.
+    nothing (except with --learn / --learn-for, which learn from it). Without them, the stored baseline
+    is enforced.
     """
     from plantwarden.decoders.registry import select
     from plantwarden.detections.registry import select as select_detections
@@ -148,16 +155,21 @@ def analyze(captures: tuple[str, ...], db: str, decoders: str | None, detections
         rules = select_detections(detections)
     except KeyError as exc:
         raise click.BadParameter(str(exc.args[0]), param_hint="--detections") from None
+    if learn and learn_for is not None:
+        raise click.UsageError("--learn and --learn-for exclude each other")
     for path in captures:
         _check_readable(path)
     with open_store(db, create=True) as store:
+        baseline = None
+        if learn or learn_for is not None:
+            baseline = store.baseline().learn(None if learn else learn_for)
         for path in captures:
-            _analyze_one(store, path, decoders=chosen, detections=rules)
+            _analyze_one(store, path, decoders=chosen, detections=rules, baseline=baseline)
         _print_store_summary(store, db)
 
 
 def _analyze_one(store: Any, path: str, name: str | None = None, decoders: Any = None,
-                 detections: Any = None) -> None:
+                 detections: Any = None, baseline: Any = None) -> None:
     from plantwarden.store.ingest import ingest
 
     size = os.path.getsize(path)
@@ -165,13 +177,17 @@ def _analyze_one(store: Any, path: str, name: str | None = None, decoders: Any =
     with click.progressbar(length=size, label=label, file=sys.stderr, show_pos=False,
                            show_percent=True) as bar:
         try:
-            res = ingest(store, path, progress=bar.update, name=name, decoders=decoders, detections=detections)
+            res = ingest(store, path, progress=bar.update, name=name, decoders=decoders, detections=detections,
+                         baseline=baseline)
         except NotACaptureError as exc:
             raise click.ClickException(f"{safe(path)}: {exc}") from None
         except OSError as exc:
             raise click.ClickException(f"cannot read {safe(path)}: {exc.strerror or exc}") from None
         bar.update(size - bar.pos)
     if not res.stored:
+        if res.learned_changes is not None:
+            click.echo(f"{label}: already analysed (sha256 {res.capture.sha256[:16]}...); {_learned(res)}")
+            return
         click.echo(f"{label}: already analysed (sha256 {res.capture.sha256[:16]}...), nothing changed")
         return
     inv = res.inventory
@@ -182,6 +198,11 @@ def _analyze_one(store: Any, path: str, name: str | None = None, decoders: Any =
     click.echo(f"{label}: {pkts} packets, {inv.flows} flows, {inv.events} events, {len(inv.assets)} assets, "
                f"{len(inv.communications)} communications, {weirds} weirds, {changes_summary(res.alert_changes)} "
                f"({human_bytes(size)} in {res.seconds:.2f} s{rate})")
+    if res.alert_changes is not None and res.alert_changes.approved_ids:
+        click.echo(f"{label}: {len(res.alert_changes.approved_ids)} approved changes inside change windows "
+                   "(plantwarden alerts --state approved)")
+    if res.learned is not None:
+        click.echo(f"{label}: {_learned(res)}")
     failures = res.stats.get("sink_exceptions", 0)
     if failures:
         click.echo(f"warning: {label}: the inventory failed on {failures} items (a bug: please report it)",
@@ -189,6 +210,13 @@ def _analyze_one(store: Any, path: str, name: str | None = None, decoders: Any =
     for det, err in sorted(res.detection_errors.items()):
         click.echo(f"warning: {label}: detection {det} failed and was switched off: {safe(err)} "
                    "(a bug: please report it)", err=True)
+
+
+def _learned(res: Any) -> str:
+    b = res.learned
+    reqs = sum(p.requests for p in b.pairs.values())
+    return (f"baseline learned {reqs} requests: {len(b.pairs)} pairs, "
+            f"{sum(len(p.functions) for p in b.pairs.values())} functions, {len(b.values)} register ranges")
 
 
 def _print_store_summary(store: Any, db: str) -> None:
@@ -321,6 +349,8 @@ def _program() -> str:
 main.add_command(alerts_command)
 main.add_command(alert_group)
 main.add_command(watch_command)  # live capture (cli/watch.py)
+main.add_command(__import__("plantwarden.cli.baseline", fromlist=["baseline_group"]).baseline_group)  # cli/baseline.py
+main.add_command(__import__("plantwarden.cli.windows", fromlist=["window_group"]).window_group)  # cli/windows.py
 main.add_command(__import__("plantwarden.cli.iocs", fromlist=["ioc_group"]).ioc_group)  # indicators (cli/iocs.py)
 main.add_command(__import__("plantwarden.cli.export", fromlist=["export_group"]).export_group)  # SIEM output (cli/export.py)
 

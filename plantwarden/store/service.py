@@ -257,6 +257,24 @@ class Store:
         with self._write_lock, self._sessions.begin() as s:
             return add_window(s, window, time.time() if at is None else at)
 
+    def approve_in_window(self, window: ChangeWindow, at: float | None = None) -> list[int]:
+        """Approve the stored new alerts of change detections that ``window`` covers entirely (a window
+        declared after the analysis); returns their ids."""
+        from plantwarden.baseline.windows import CHANGE_DETECTIONS
+        from plantwarden.core.alerts import APPROVED, NEW
+
+        now = time.time() if at is None else at
+        done: list[int] = []
+        with self._write_lock, self._sessions.begin() as s:
+            q = select(AlertRow).where(AlertRow.state == NEW, AlertRow.detection.in_(sorted(CHANGE_DETECTIONS)),
+                                       AlertRow.first_seen >= window.start, AlertRow.last_seen <= window.end)
+            for row in s.scalars(q):
+                if window.covers(row.first_seen, row.src, row.dst) and window.covers(row.last_seen, row.src, row.dst):
+                    done.append(row.id)
+            for aid in done:
+                set_state(s, aid, APPROVED, window.reason(), now)
+        return done
+
     def windows(self) -> list[ChangeWindow]:
         """The declared change windows, by start time."""
         with self._sessions() as s:
