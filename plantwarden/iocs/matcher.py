@@ -8,6 +8,7 @@ one lookup each. Every answer is the tuple of indicators valid at the traffic ti
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Iterable
 from typing import Any
 
@@ -123,11 +124,12 @@ class IndicatorMatcher:
     def match_ip(self, addr: str, ts: float | None = None) -> tuple[Indicator, ...]:
         """Indicators (addresses, then networks from the longest prefix) that cover ``addr``."""
         found = self._ips.get(addr, _NONE)
-        nets = self._nets[6 if ":" in addr else 4]
+        v6 = ":" in addr
+        nets = self._nets[6 if v6 else 4]
         if nets:
-            try:
-                n = int(ipaddress.ip_address(addr))
-            except ValueError:
+            try:  # inet_pton: strict, and five times faster than ipaddress
+                n = int.from_bytes(socket.inet_pton(socket.AF_INET6 if v6 else socket.AF_INET, addr))
+            except (OSError, ValueError):
                 return _valid(found, ts)
             for _plen, mask, table in nets:
                 hit = table.get(n & mask)
