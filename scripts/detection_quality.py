@@ -12,8 +12,10 @@ Per ATT&CK technique:
 - **detected**: those actions for which an alert *with that technique* has an evidence frame inside
   the action's first..last frame;
 - **false alerts**: alerts with that technique none of whose evidence frames lies inside a hostile
-  action (alerts on the demo's authorised engineering work are counted apart, under "on authorised
-  work": they need a change window, not a better detection).
+  action and that no change window approves;
+- **approved in a change window**: alerts approved by the change window declared over each authorised
+  (non-hostile) action of the labels: its time range, its initiator as host and its targets as assets
+  (docs/change-windows.md), as `plantwarden window add` would declare it.
 The table goes between the ``quality:start`` / ``quality:end`` markers of the output file.
 """
 
@@ -30,6 +32,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from plantwarden.baseline.windows import ChangeWindow, apply_windows  # noqa: E402
 from plantwarden.core.alerts import Alert  # noqa: E402
 from plantwarden.demo import generate_demo_capture, labels_path  # noqa: E402
 from plantwarden.detections.attack_ics import TECHNIQUES  # noqa: E402
@@ -71,6 +74,12 @@ def evaluate(caps: list[tuple[str, Path, dict[str, Any]]]) -> tuple[dict[str, di
         alerts = alerts_of(path)
         hostile = [a for a in labels["actions"] if a.get("hostile", True)]
         benign = [a for a in labels["actions"] if not a.get("hostile", True)]
+        windows = [ChangeWindow(b["first_ts"], b["last_ts"], sorted({b["dst"], *b.get("targets", ())}), [b["src"]],
+                                note=b["id"]) for b in benign if "first_ts" in b]
+        approved = [a for a, w in apply_windows(alerts, windows) if w is not None]
+        alerts = [a for a, w in apply_windows(alerts, windows) if w is None]
+        for a in approved:
+            rows[a.technique]["authorised"] += 1
         for act in hostile:
             t = act["attack_technique"]
             rows[t]["labelled"] += 1
@@ -85,17 +94,14 @@ def evaluate(caps: list[tuple[str, Path, dict[str, Any]]]) -> tuple[dict[str, di
             fr = frames_of(a)
             if any(x["first_frame"] <= f <= x["last_frame"] for x in hostile for f in fr):
                 continue
-            if any(x["first_frame"] <= f <= x["last_frame"] for x in benign for f in fr):
-                rows[a.technique]["authorised"] += 1
-            else:
-                rows[a.technique]["false"] += 1
-                notes.append(f"{name}: false alert {a.detection} ({a.technique}): {a.title}")
+            rows[a.technique]["false"] += 1
+            notes.append(f"{name}: false alert {a.detection} ({a.technique}): {a.title}")
     return rows, notes
 
 
 def render(caps: list[tuple[str, Path, dict[str, Any]]], rows: dict[str, dict[str, int]], notes: list[str]) -> str:
     lines = [START, "", "Captures: " + ", ".join(n for n, _p, _l in caps) + ".", "",
-             "| technique | name | labelled | detected | false alerts | on authorised work |", "|---|---|---|---|---|---|"]
+             "| technique | name | labelled | detected | false alerts | approved in a change window |", "|---|---|---|---|---|---|"]
     for t in sorted(rows):
         r = rows[t]
         lines.append(f"| {t} | {TECHNIQUES[t][0]} | {r['labelled']} | {r['detected']} | {r['false']} | {r['authorised']} |")
