@@ -15,7 +15,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from plantwarden.baseline.model import Baseline
-from plantwarden.baseline.windows import APPROVED, apply_windows
 from plantwarden.core.alerts import Alert
 from plantwarden.decoders.base import Decoder
 from plantwarden.detections.base import Context, Detection
@@ -24,7 +23,7 @@ from plantwarden.inventory.builder import InventoryBuilder
 from plantwarden.inventory.model import Inventory
 from plantwarden.store.alerts import AlertChanges
 from plantwarden.store.baseline import BaselineChanges
-from plantwarden.store.service import CaptureInfo, Store, sha256_file
+from plantwarden.store.service import CaptureInfo, Store, approve_alerts, sha256_file
 
 
 @dataclass(slots=True)
@@ -107,13 +106,7 @@ def ingest(store: Store, path: str | os.PathLike[str], progress: Callable[[int],
     sensor = Sensor(sinks=sinks) if decoders is None else Sensor(sinks=sinks, decoders=decoders)
     stats = dict(sensor.process_file(path, progress=progress, name=capture))
     inv = builder.result()
-    alerts: list[Alert] = []
-    approvals: dict[int, str] = {}
-    for a, win in apply_windows(engine.alerts(), store.windows()):
-        alerts.append(a)
-        if win is not None:
-            a.state = APPROVED
-            approvals[id(a)] = win.reason()
+    alerts, approvals = approve_alerts(engine.alerts(), store.windows())
     info = CaptureInfo(capture, digest, size, packets=int(stats.get("packets", 0)), first_ts=inv.first_ts,
                        last_ts=inv.last_ts, stats=stats, analyzed_at=time.time())
     learned = learner.delta if learner is not None else None

@@ -303,7 +303,8 @@ class Store:
 
         Alerts are deduplicated against the stored ones within ``window`` seconds of traffic time
         (docs/alerts.md, "Dedup"). ``approvals`` (``id(alert)`` -> reason) marks the approved changes
-        (docs/change-windows.md); ``learned`` is merged into the stored baseline in the same transaction.
+        (docs/change-windows.md); when it is None the stored change windows are applied here.
+        ``learned`` is merged into the stored baseline in the same transaction.
         """
         with self._write_lock:
             try:
@@ -319,6 +320,8 @@ class Store:
                     self._save_communications(s, inv.communications.values())
                     s.add_all(WeirdRow(capture_id=cap.id, name=name[:128], protocol=proto[:64], count=n)
                               for (name, proto), n in inv.weirds.items())
+                    if approvals is None:  # callers that did not apply the change windows (watch)
+                        alerts, approvals = approve_alerts(alerts, load_windows(s))
                     changes = save_alerts(s, cap.id, alerts, window, cap.analyzed_at, approvals)
                     if learned is not None:
                         merge_baseline(s, learned, cap.analyzed_at)
@@ -420,6 +423,20 @@ class Store:
                     frow.requests += fc.requests
                     frow.responses += fc.responses
                     frow.exceptions += fc.exceptions
+
+
+def approve_alerts(alerts: Iterable[Alert], windows: Sequence[ChangeWindow]) -> tuple[list[Alert], dict[int, str]]:
+    """The alerts with the change windows applied (docs/change-windows.md), and their approvals."""
+    from plantwarden.baseline.windows import APPROVED, apply_windows
+
+    out: list[Alert] = []
+    approvals: dict[int, str] = {}
+    for a, win in apply_windows(alerts, windows):
+        out.append(a)
+        if win is not None:
+            a.state = APPROVED
+            approvals[id(a)] = win.reason()
+    return out, approvals
 
 
 # -- row <-> model --------------------------------------------------------------------------------

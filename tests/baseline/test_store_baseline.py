@@ -153,3 +153,20 @@ def test_a_window_declared_after_the_analysis_approves_stored_alerts(target, tmp
         assert not [a for a in store.alerts(state=NEW) if a.alert.src == EWS]
         # a later stop by the EWS outside the window does not merge into the approved alert
         assert all(a.alert.state == APPROVED for a in store.alerts() if a.id in before)
+
+
+def test_save_applies_the_stored_windows_when_the_caller_did_not(target):
+    """``plantwarden watch`` saves the engine's alerts without approvals: the store applies the windows."""
+    from plantwarden.core.alerts import Alert
+    from plantwarden.inventory.model import Inventory
+    from plantwarden.store.service import CaptureInfo
+
+    stop = Alert("ics.plc_stop", "T0858", "high", "S7 PLC stop", f"{EWS}->{PLC2}", EWS, PLC2, 150.0, 150.0,
+                 evidence=[{"ts": 150.0}])
+    other = Alert("ics.plc_stop", "T0858", "high", "S7 PLC stop", f"{ATTACKER}->{PLC2}", ATTACKER, PLC2, 150.0,
+                  150.0, evidence=[{"ts": 150.0}])
+    with Store(target) as store:
+        store.add_window(ChangeWindow(100.0, 200.0, [PLC2], [EWS]))
+        ch = store.save_analysis(CaptureInfo("w.pcap", "b" * 64, 1), Inventory(), [stop, other])
+        assert ch is not None and len(ch.approved_ids) == 1 and len(ch.new_ids) == 1
+        assert [a.alert.src for a in store.alerts(state=APPROVED)] == [EWS]
