@@ -30,8 +30,23 @@ _CIP_SETS = frozenset({"enip_set_attribute_single_request", "enip_set_attribute_
                        "enip_set_attribute_all_request"})
 
 
+#: event names whose function depends on their fields (the others are memoised in ``_PLAIN``)
+_REFINED = frozenset({"modbus_umas_request", "modbus_diagnostics_request", "s7comm_userdata_request"})
+_PLAIN: dict[str, str] = {}
+
+
 def function_of(name: str, proto: str, fields: Mapping[str, Any]) -> str:
     """The request's function as the baseline keeps it, e.g. ``write_single_register`` or ``umas/65``."""
+    fn = _PLAIN.get(name)
+    if fn is not None:
+        return fn
+    fn = _function_of(name, proto, fields)
+    if name not in _REFINED and not fn.startswith("unknown") and len(_PLAIN) < 10_000:
+        _PLAIN[name] = fn
+    return fn
+
+
+def _function_of(name: str, proto: str, fields: Mapping[str, Any]) -> str:
     fn = name[len(proto) + 1:] if name.startswith(proto + "_") else name
     if fn.endswith("_request"):
         fn = fn[:-8]

@@ -9,7 +9,8 @@ detections stay silent; afterwards they compare traffic with it. Standard librar
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Mapping
+from bisect import bisect_right
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -49,8 +50,14 @@ def add_range(ranges: list[list[int]], lo: int, hi: int) -> bool:
     return True
 
 
-def covered(ranges: Iterable[list[int]], lo: int, hi: int) -> bool:
-    return any(r[0] <= lo and hi <= r[1] for r in ranges)
+def covered(ranges: Sequence[list[int]], lo: int, hi: int) -> bool:
+    """Whether one range of a sorted disjoint list holds [lo, hi] (binary search)."""
+    i = bisect_right(ranges, lo, key=_start) - 1
+    return i >= 0 and hi <= ranges[i][1]
+
+
+def _start(r: list[int]) -> int:
+    return r[0]
 
 
 @dataclass(slots=True)

@@ -89,16 +89,16 @@ class WriteFromUnknownMaster(Detection):
             return ()
         src, dst = flow.orig_addr, flow.resp_addr
         targets = write_targets(ev.name, ev.fields)
-        fn = function_of(ev.name, proto, ev.fields)
-        details = _details(ev, "unit_id", "address", "quantity", "values", "tag", "class", "ioa")
         if not bl.has_pair(src, dst, proto):
-            details["baseline"] = deviation(src, dst, proto, fn, targets)
+            details = _details(ev, "unit_id", "address", "quantity", "values", "tag", "class", "ioa")
+            details["baseline"] = deviation(src, dst, proto, function_of(ev.name, proto, ev.fields), targets)
             return (Finding(f"{src}->{dst}", f"{proto} {kind[:-1]} command from unknown master {src} to {dst}",
                             ev.ts, src, dst, details),)
         outside = bl.outside_writes(src, dst, proto, targets)
         if not outside:
             return ()
-        details["baseline"] = deviation(src, dst, proto, fn, outside)
+        details = _details(ev, "unit_id", "address", "quantity", "values", "tag", "class", "ioa")
+        details["baseline"] = deviation(src, dst, proto, function_of(ev.name, proto, ev.fields), outside)
         where = ", ".join(f"{sp} {lo}" + (f"-{hi}" if hi != lo else "") for sp, lo, hi in outside[:4])
         return (Finding(f"{src}->{dst}/ranges", f"{proto} write outside the learned ranges by {src} on {dst}: {where}",
                         ev.ts, src, dst, details),)
