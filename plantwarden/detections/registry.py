@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from plantwarden.detections.alarms import UnsolicitedDisabled
+from plantwarden.detections.assets import NewAsset, ResetStorm
 from plantwarden.detections.base import Detection
 from plantwarden.detections.commands import BroadcastWrite, ControllerLock, FirmwareUpdate
 from plantwarden.detections.credentials import CredentialsInClear, DefaultCredentials
@@ -39,6 +40,8 @@ DETECTIONS: tuple[type[Detection], ...] = (
     DefaultCredentials,
     FirmwareUpdate,
     NetworkConfigChange,
+    NewAsset,
+    ResetStorm,
     ControllerLock,
     TimeChange,
     __import__("plantwarden.detections.ioc", fromlist=["IocMatch"]).IocMatch,  # indicators of compromise
