@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import random
 import signal
 import socket
 import subprocess
@@ -29,9 +30,24 @@ def need_root() -> None:
 
 
 def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+    """A free TCP port that no decoder claims, below the kernel's ephemeral range (32768-60999 on
+    Linux), so that no client connection of a test running beside this one can take it as its source
+    port and slip into the capture filter ``tcp port N``."""
+    from plantwarden.decoders.registry import DECODERS
+
+    claimed = {p for d in DECODERS for p in d.default_ports}  # the tests want a port no decoder claims
+    rng = random.Random()
+    for _ in range(200):
+        port = rng.randrange(20000, 32000)
+        if port in claimed:
+            continue
+        with socket.socket() as s:
+            try:
+                s.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+            return port
+    raise RuntimeError("no free port between 20000 and 32000")
 
 
 @contextlib.contextmanager
