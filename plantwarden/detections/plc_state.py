@@ -16,13 +16,15 @@ from plantwarden.core.alerts import HIGH, MEDIUM
 from plantwarden.detections.rules import CommandRule, always, when
 
 UMAS = 90
+#: ADS target states that other detections report
+ADS_ELSEWHERE = frozenset({"stop", "reset", "reconfig", "shutdown"})
 
 
 class PlcStop(CommandRule):
     id = "ics.plc_stop"
     technique = "T0858"
     severity = HIGH
-    summary = "A command that stops a PLC's program (S7 PLC stop, UMAS stop, CIP Stop, FINS stop, SLMP remote stop, DNP3 stop application, MMS stop)."
+    summary = "A command that stops a PLC's program (S7 PLC stop, UMAS stop, CIP Stop, FINS stop, SLMP remote stop, DNP3 stop application, MMS stop, ADS write control to STOP)."
     match = {
         "s7comm_plc_stop_request": always("S7 PLC stop"),
         "modbus_umas_request": lambda f: "UMAS stop PLC" if f.get("umas_function") == 0x41 else None,
@@ -31,6 +33,7 @@ class PlcStop(CommandRule):
         "slmp_remote_stop_request": always("SLMP remote stop"),
         "dnp3_stop_application_request": always("DNP3 stop application"),
         "mms_stop_request": always("MMS stop (program invocation)"),
+        "ads_write_control_request": when("ads_state_name", ("stop",), "ADS write control: stop"),
     }
 
 
@@ -50,5 +53,7 @@ class OperatingModeChange(CommandRule):
         "dnp3_start_application_request": always("DNP3 start application"),
         "mms_start_request": always("MMS start (program invocation)"),
         "mms_resume_request": always("MMS resume (program invocation)"),
-        "ads_write_control_request": always("ADS write control (state change)"),
+        # stop is ics.plc_stop, reset/reconfig/shutdown are ics.device_restart: the other state changes
+        "ads_write_control_request": lambda f: None if f.get("ads_state_name") in ADS_ELSEWHERE
+        else f"ADS write control: {f.get('ads_state_name', 'state change')}",
     }

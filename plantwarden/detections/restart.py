@@ -24,9 +24,11 @@ def _modbus_restart(f: Mapping[str, Any]) -> str | None:
 
 
 def _iec104_reset(f: Mapping[str, Any]) -> str | None:
-    if f.get("cause_name") == "activation":
-        return f"IEC 104 reset process ({f.get('value_name', 'unknown')})"
-    return None
+    if f.get("cause_name") != "activation":
+        return None
+    objects = f.get("objects") or [{}]
+    qrp = objects[0].get("value_name", "unknown") if isinstance(objects[0], dict) else "unknown"
+    return f"IEC 104 reset process ({qrp})"
 
 
 def _cip_reset(f: Mapping[str, Any]) -> str | None:

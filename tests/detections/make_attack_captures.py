@@ -253,7 +253,7 @@ CRAFTED_ACTIONS = [
     ("slmp_remote_stop", "T0858", "ics.plc_stop", "slmp", "SLMP 3E binary remote STOP (command 0x1002) and its answer"),
     ("slmp_remote_reset", "T0816", "ics.device_restart", "slmp",
      "SLMP 3E binary remote RESET (command 0x1006) and its answer"),
-    ("ads_write_control_stop", "T0858", "ics.operating_mode_change", "ads",
+    ("ads_write_control_stop", "T0858", "ics.plc_stop", "ads",
      "ADS Write Control (command 5) setting ADS state STOP (6) on AMS port 851, and its answer"),
     ("fins_stop", "T0858", "ics.plc_stop", "fins", "FINS/UDP STOP (0x0402) and its answer"),
 ]

@@ -133,6 +133,8 @@ def test_detections_fire_with_the_labelled_technique_and_nothing_else() -> None:
         hits = [a for a in alerts if any(act["first_frame"] <= e["frame"] <= act["last_frame"] for e in a.evidence)]
         assert [(a.detection, a.technique) for a in hits] == [(act["expected_detection"], act["attack_technique"])], act["id"]
     assert len(alerts) == len(LABELS["actions"])  # the unlabelled single command raises nothing
+    titles = {a.title.split(":")[0] for a in alerts}
+    assert "IEC 104 reset process (general_reset)" in titles and "ADS write control" in titles
 
 
 # -- (4) the committed files are the generator's ----------------------------------------------
