@@ -12,6 +12,7 @@ import socket
 import ssl
 import sys
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -48,8 +49,18 @@ def _cert(tmp: Path) -> tuple[Path, Path]:
     return cp, kp
 
 
+def _listen(port: int) -> socket.socket:
+    """A listening socket on ``port``; the previous session's may still be closing (bounded retries)."""
+    for _ in range(40):
+        try:
+            return socket.create_server(("127.0.0.1", port))
+        except OSError:
+            time.sleep(0.05)
+    return socket.create_server(("127.0.0.1", port))
+
+
 def _session(port: int, server_ctx: ssl.SSLContext, max_version: ssl.TLSVersion) -> None:
-    srv = socket.create_server(("127.0.0.1", port))
+    srv = _listen(port)
 
     def serve() -> None:
         conn, _ = srv.accept()
