@@ -118,12 +118,17 @@ def resp_read_bits(buf: bytes, s: int, e: int, f: Fields, ctx: Any) -> None:
 
 
 def resp_read_registers(buf: bytes, s: int, e: int, f: Fields, ctx: Any) -> None:
+    _register_values(buf, s, e, f, ctx, "address", "quantity")
+
+
+def _register_values(buf: bytes, s: int, e: int, f: Fields, ctx: Any, addr_key: str, qty_key: str) -> None:
+    """A byte count and register values, checked against the request's (address, quantity)."""
     qty = None
     if ctx is not None:
-        f["address"], qty = ctx
-        f["quantity"] = qty
+        f[addr_key], qty = ctx
+        f[qty_key] = qty
     else:
-        f["address"] = f["quantity"] = None
+        f[addr_key] = f[qty_key] = None
     f["values"] = []
     n = _byte_count(buf, s, e, f)
     f["values"] = registers(buf, s + 1, n)
@@ -337,19 +342,7 @@ def req_read_write_multiple_registers(buf: bytes, s: int, e: int, f: Fields) -> 
 
 
 def resp_read_write_multiple_registers(buf: bytes, s: int, e: int, f: Fields, ctx: Any) -> None:
-    qty = None
-    if ctx is not None:
-        f["read_address"], qty = ctx
-        f["read_quantity"] = qty
-    else:
-        f["read_address"] = f["read_quantity"] = None
-    f["values"] = []
-    n = _byte_count(buf, s, e, f)
-    f["values"] = registers(buf, s + 1, n)
-    if n & 1:
-        raise PduError("modbus_odd_byte_count", f"byte count {n} is odd")
-    if qty is not None and n != qty * 2:
-        raise PduError("modbus_byte_count_mismatch", f"byte count {n} for {qty} registers")
+    _register_values(buf, s, e, f, ctx, "read_address", "read_quantity")
 
 
 def req_read_fifo_queue(buf: bytes, s: int, e: int, f: Fields) -> Any:
