@@ -7,11 +7,18 @@ import shutil
 from pathlib import Path
 
 import pytest
+from hypothesis import settings
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = (ROOT / ".." / "shared").resolve()
 PCAPS = SHARED / "pcaps"
 IN_CI = os.environ.get("CI", "").lower() == "true"
+
+# CI explores the same examples on every run (a red CI then means a change broke something, not that a
+# new random example was found); developers' runs stay random and keep finding new ones.
+settings.register_profile("ci", derandomize=True, database=None)
+if IN_CI:
+    settings.load_profile("ci")
 
 
 def need_shared() -> Path:
