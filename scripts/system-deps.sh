@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the test suite needs: tshark (Wireshark's dissectors are the decoding
 # oracle), tcpdump (captures of real protocol stacks) and libpcap0.8 (live capture, `plantwarden watch`,
-# loads it with ctypes). Needs root, as on the dev machines and CI.
+# loads it with ctypes), iptables and nftables (rule sets made by the real tools for the firewall
+# analysis tests). Needs root, as on the dev machines and CI.
 set -euo pipefail
 missing=()
 command -v tshark >/dev/null 2>&1 || missing+=(tshark)
 command -v tcpdump >/dev/null 2>&1 || missing+=(tcpdump)
 ldconfig -p 2>/dev/null | grep -q 'libpcap\.so\.0\.8' || missing+=(libpcap0.8)
+{ command -v iptables-save || [ -x /usr/sbin/iptables-save ]; } >/dev/null 2>&1 || missing+=(iptables)
+{ command -v nft || [ -x /usr/sbin/nft ]; } >/dev/null 2>&1 || missing+=(nftables)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "system-deps: please install ${missing[*]} (Debian packages); tests that need them will skip" >&2

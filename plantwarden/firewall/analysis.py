@@ -1,0 +1,205 @@
+"""Intrinsic checks of a rule set: any-to-any accepts, shadowed and redundant rules, default policies.
+
+The analysis is per chain (rules in order). A rule *covers* another when every dimension of the first
+contains the same dimension of the second. A covering rule with opaque matches may match less than
+its dimensions say: a finding that rests on it is reported with ``certain=False`` ("possibly").
+See docs/firewall.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from plantwarden.firewall.model import (
+    ANY_PORT,
+    CT_STATES,
+    V4,
+    V6,
+    Chain,
+    Rule,
+    Ruleset,
+    covers,
+    intersect,
+    render_addresses,
+    render_ports,
+)
+
+#: actions that neither decide the packet's fate nor pass it elsewhere (removing them changes no verdict)
+_NO_VERDICT = frozenset({None, "log", "nflog", "ulog", "mark", "connmark", "counter"})
+SEVERITIES = ("high", "medium", "low", "info")
+
+
+@dataclass(frozen=True, slots=True)
+class Finding:
+    kind: str  # any-to-any, shadowed, redundant, matches-nothing, policy
+    severity: str
+    certain: bool
+    chain: Chain
+    rule: Rule | None
+    by: Rule | None
+    message: str
+
+
+def rule_covers(big: Rule, small: Rule) -> bool:
+    """Every packet ``small``'s dimensions match is matched by ``big``'s dimensions (opaque ignored)."""
+    return (covers(big.src, small.src) and covers(big.dst, small.dst) and covers(big.sports, small.sports)
+            and covers(big.dports, small.dports) and small.states <= big.states
+            and big.protocols.covers(small.protocols) and big.in_ifaces.covers(small.in_ifaces)
+            and big.out_ifaces.covers(small.out_ifaces))
+
+
+def rules_overlap(a: Rule, b: Rule) -> bool:
+    """Some packet may match both (an opaque match only narrows a rule, so False is certain)."""
+    return bool(intersect(a.src, b.src) and intersect(a.dst, b.dst) and intersect(a.sports, b.sports)
+                and intersect(a.dports, b.dports) and (a.states & b.states)
+                and a.protocols.overlaps(b.protocols) and a.in_ifaces.overlaps(b.in_ifaces)
+                and a.out_ifaces.overlaps(b.out_ifaces))
+
+
+def _any_side(a: tuple[tuple[int, int], ...]) -> bool:
+    return covers(a, V4) or covers(a, V6)
+
+
+def is_any_to_any(r: Rule) -> bool:
+    """An accept of new connections from any source to any destination on any port."""
+    if r.action != "accept" or r.empty:
+        return False
+    if r.in_ifaces.render() == ["lo"] or r.out_ifaces.render() == ["lo"]:
+        return False  # loopback
+    return (_any_side(r.src) and _any_side(r.dst) and r.dports == ANY_PORT and r.sports == ANY_PORT
+            and "new" in r.states)
+
+
+def analysable(ch: Chain) -> bool:
+    return ch.kind == "filter"
+
+
+def analyse(rs: Ruleset) -> list[Finding]:
+    out: list[Finding] = []
+    for ch in rs.chains:
+        if not analysable(ch):
+            continue
+        if ch.hook is not None and ch.policy is not None:
+            out.append(_policy(ch))
+        reported: set[int] = set()
+        for i, s in enumerate(ch.rules):
+            if s.action == "unparsed":
+                continue
+            if s.empty:
+                out.append(Finding("matches-nothing", "low", True, ch, s, None,
+                                   "the rule can match no packet (e.g. an address of the other IP family)"))
+                reported.add(i)
+                continue
+            if is_any_to_any(s):
+                what = "any protocol" if s.protocols.is_any else "protocol " + ",".join(s.protocols.render())
+                ifs = _ifaces(s)
+                out.append(Finding("any-to-any", "high" if s.protocols.is_any else "medium", not s.opaque, ch, s,
+                                   None, f"accepts {what} from any source to any destination on any port{ifs}"
+                                   + ("" if not s.opaque else " (unless its opaque matches narrow it)")))
+            f = _earlier(ch, i, s)
+            if f is not None:
+                out.append(f)
+                reported.add(i)
+        for i, s in enumerate(ch.rules):
+            if i in reported or s.action not in ("accept", "drop", "reject"):
+                continue
+            f = _later(ch, i, s)
+            if f is not None:
+                out.append(f)
+    return out
+
+
+def _ifaces(r: Rule) -> str:
+    parts = []
+    if not r.in_ifaces.is_any:
+        parts.append("in " + ",".join(r.in_ifaces.render()))
+    if not r.out_ifaces.is_any:
+        parts.append("out " + ",".join(r.out_ifaces.render()))
+    return f" ({'; '.join(parts)})" if parts else ""
+
+
+def _policy(ch: Chain) -> Finding:
+    pol = ch.policy or "accept"
+    if pol == "accept" and ch.hook in ("input", "forward"):
+        return Finding("policy", "medium", True, ch, None, None,
+                       f"default policy accept on the {ch.hook} hook: whatever no rule drops is allowed")
+    return Finding("policy", "info", True, ch, None, None, f"default policy {pol} on the {ch.hook} hook")
+
+
+def _earlier(ch: Chain, i: int, s: Rule) -> Finding | None:
+    """The first earlier terminal rule that covers ``s`` (a certain one preferred)."""
+    maybe: Rule | None = None
+    for r in ch.rules[:i]:
+        if not r.terminal or r.empty or not rule_covers(r, s):
+            continue
+        if not r.opaque:
+            return _cover_finding(ch, s, r, True)
+        if maybe is None:
+            maybe = r
+    return None if maybe is None else _cover_finding(ch, s, maybe, False)
+
+
+def _cover_finding(ch: Chain, s: Rule, r: Rule, certain: bool) -> Finding:
+    same = r.action == s.action
+    hedge = "" if certain else "possibly "
+    if same:
+        return Finding("redundant", "low", certain, ch, s, r,
+                       f"{hedge}redundant: rule {r.position} ({r.action}) already matches every packet this rule "
+                       "matches")
+    return Finding("shadowed", "medium", certain, ch, s, r,
+                   f"{hedge}shadowed: rule {r.position} ({r.action}) matches every packet this rule matches first,"
+                   f" so this {s.action or 'rule'} never fires")
+
+
+def _later(ch: Chain, i: int, s: Rule) -> Finding | None:
+    """``s`` can be removed without changing a verdict: a later rule or the policy decides the same."""
+    for t in ch.rules[i + 1:]:
+        if not rules_overlap(t, s) or t.action in _NO_VERDICT:
+            continue
+        if t.action == s.action and rule_covers(t, s):
+            return Finding("redundant", "low", not t.opaque, ch, s, t,
+                           f"{'' if not t.opaque else 'possibly '}redundant: without it, rule {t.position} "
+                           f"({t.action}) decides the same for every packet it matches")
+        if t.action != s.action:
+            return None
+    if ch.hook is not None and ch.policy == s.action:
+        return Finding("redundant", "low", True, ch, s, None,
+                       f"redundant: without it, the chain's default policy ({ch.policy}) decides the same")
+    return None
+
+
+def rule_doc(r: Rule) -> dict[str, Any]:
+    return {
+        "position": r.position, "source": r.source, "handle": r.handle, "text": r.text, "action": r.action,
+        "target": r.target, "comment": r.comment,
+        "match": {
+            "src": render_addresses(r.src), "dst": render_addresses(r.dst), "protocols": r.protocols.render(),
+            "sports": render_ports(r.sports), "dports": render_ports(r.dports),
+            "in_ifaces": r.in_ifaces.render(), "out_ifaces": r.out_ifaces.render(),
+            "states": ["any"] if r.states == CT_STATES else sorted(r.states), "opaque": list(r.opaque),
+        },
+    }
+
+
+def report(rs: Ruleset, findings: list[Finding], name: str) -> dict[str, Any]:
+    """The documented JSON document of ``plantwarden firewall check`` (docs/firewall.md)."""
+    counts: dict[str, int] = {}
+    for f in findings:
+        counts[f.kind] = counts.get(f.kind, 0) + 1
+    return {
+        "ruleset": name,
+        "format": rs.format,
+        "chains": [{"table": c.table, "name": c.name, "hook": c.hook, "policy": c.policy, "type": c.kind,
+                    "rules": len(c.rules), "analysed": analysable(c)} for c in rs.chains],
+        "rules": rs.rule_count,
+        "skipped_tables": list(rs.skipped_tables),
+        "unparsed": [{"source": u.source, "reason": u.reason, "text": u.text} for u in rs.unparsed],
+        "summary": dict(sorted(counts.items())),
+        "findings": [{
+            "kind": f.kind, "severity": f.severity, "certain": f.certain, "table": f.chain.table,
+            "chain": f.chain.name, "hook": f.chain.hook, "policy": f.chain.policy, "message": f.message,
+            "rule": None if f.rule is None else rule_doc(f.rule),
+            "by": None if f.by is None else rule_doc(f.by),
+        } for f in findings],
+    }
