@@ -20,7 +20,7 @@ from plantwarden.firewall.model import (
     Rule,
     Ruleset,
     covers,
-    intersect,
+    overlaps,
     render_addresses,
     render_ports,
 )
@@ -51,8 +51,8 @@ def rule_covers(big: Rule, small: Rule) -> bool:
 
 def rules_overlap(a: Rule, b: Rule) -> bool:
     """Some packet may match both (an opaque match only narrows a rule, so False is certain)."""
-    return bool(intersect(a.src, b.src) and intersect(a.dst, b.dst) and intersect(a.sports, b.sports)
-                and intersect(a.dports, b.dports) and (a.states & b.states)
+    return bool(overlaps(a.src, b.src) and overlaps(a.dst, b.dst) and overlaps(a.sports, b.sports)
+                and overlaps(a.dports, b.dports) and (a.states & b.states)
                 and a.protocols.overlaps(b.protocols) and a.in_ifaces.overlaps(b.in_ifaces)
                 and a.out_ifaces.overlaps(b.out_ifaces))
 
@@ -83,6 +83,7 @@ def analyse(rs: Ruleset) -> list[Finding]:
         if ch.hook is not None and ch.policy is not None:
             out.append(_policy(ch))
         reported: set[int] = set()
+        idx = _Index(ch.rules)
         for i, s in enumerate(ch.rules):
             if s.action == "unparsed":
                 continue
@@ -97,14 +98,14 @@ def analyse(rs: Ruleset) -> list[Finding]:
                 out.append(Finding("any-to-any", "high" if s.protocols.is_any else "medium", not s.opaque, ch, s,
                                    None, f"accepts {what} from any source to any destination on any port{ifs}"
                                    + ("" if not s.opaque else " (unless its opaque matches narrow it)")))
-            f = _earlier(ch, i, s)
+            f = _earlier(ch, i, s, idx)
             if f is not None:
                 out.append(f)
                 reported.add(i)
         for i, s in enumerate(ch.rules):
             if i in reported or s.action not in ("accept", "drop", "reject"):
                 continue
-            f = _later(ch, i, s)
+            f = _later(ch, i, s, idx)
             if f is not None:
                 out.append(f)
     return out
@@ -127,11 +128,31 @@ def _policy(ch: Chain) -> Finding:
     return Finding("policy", "info", True, ch, None, None, f"default policy {pol} on the {ch.hook} hook")
 
 
-def _earlier(ch: Chain, i: int, s: Rule) -> Finding | None:
+class _Index:
+    """Per-rule bounds of the source, destination and destination-port sets: a cheap first filter
+    (plain tuple comparisons) before the full comparison of two rules."""
+
+    __slots__ = ("bounds", "usable")
+
+    def __init__(self, rules: list[Rule]) -> None:
+        self.bounds = [(_b(r.src), _b(r.dst), _b(r.dports)) for r in rules]
+        self.usable = [r.terminal and not r.empty for r in rules]
+
+
+def _b(iv: tuple[tuple[int, int], ...]) -> tuple[int, int]:
+    return (iv[0][0], iv[-1][1]) if iv else (1, 0)
+
+
+def _earlier(ch: Chain, i: int, s: Rule, idx: _Index) -> Finding | None:
     """The first earlier terminal rule that covers ``s`` (a certain one preferred)."""
     maybe: Rule | None = None
-    for r in ch.rules[:i]:
-        if not r.terminal or r.empty or not rule_covers(r, s):
+    (sl, sh), (dl, dh), (pl, ph) = idx.bounds[i]
+    rules = ch.rules
+    cands = [j for j, (u, ((a, b), (c, d), (e, f))) in enumerate(zip(idx.usable[:i], idx.bounds, strict=False))
+             if u and a <= sl and sh <= b and c <= dl and dh <= d and e <= pl and ph <= f]
+    for j in cands:
+        r = rules[j]
+        if not rule_covers(r, s):
             continue
         if not r.opaque:
             return _cover_finding(ch, s, r, True)
@@ -152,9 +173,14 @@ def _cover_finding(ch: Chain, s: Rule, r: Rule, certain: bool) -> Finding:
                    f" so this {s.action or 'rule'} never fires")
 
 
-def _later(ch: Chain, i: int, s: Rule) -> Finding | None:
+def _later(ch: Chain, i: int, s: Rule, idx: _Index) -> Finding | None:
     """``s`` can be removed without changing a verdict: a later rule or the policy decides the same."""
-    for t in ch.rules[i + 1:]:
+    (sl, sh), (dl, dh), (pl, ph) = idx.bounds[i]
+    rules = ch.rules
+    cands = [j for j, ((a, b), (c, d), (e, f)) in enumerate(idx.bounds[i + 1:], i + 1)
+             if a <= sh and sl <= b and c <= dh and dl <= d and e <= ph and pl <= f]
+    for j in cands:
+        t = rules[j]
         if not rules_overlap(t, s) or t.action in _NO_VERDICT:
             continue
         if t.action == s.action and rule_covers(t, s):

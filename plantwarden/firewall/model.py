@@ -75,7 +75,24 @@ def complement(a: Intervals, universe: Intervals) -> Intervals:
 
 def covers(big: Intervals, small: Intervals) -> bool:
     """``small`` is a subset of ``big``."""
+    if not small:
+        return True
+    if len(big) == 1:  # the common case (one prefix, one port range): no allocation
+        return big[0][0] <= small[0][0] and small[-1][1] <= big[0][1]
     return intersect(big, small) == small
+
+
+def overlaps(a: Intervals, b: Intervals) -> bool:
+    """``a`` and ``b`` share a value."""
+    i = j = 0
+    while i < len(a) and j < len(b):
+        if max(a[i][0], b[j][0]) <= min(a[i][1], b[j][1]):
+            return True
+        if a[i][1] < b[j][1]:
+            i += 1
+        else:
+            j += 1
+    return False
 
 
 def network(text: str) -> Intervals:

@@ -142,6 +142,10 @@ def _rule(rs: Ruleset, ch: Chain, obj: dict[str, Any], where: str, sets: dict[tu
             continue
         if k in _HARMLESS:
             continue
+        if k == "vmap":  # a verdict map decides, but per packet: an action the analysis cannot compare
+            action = "vmap"
+            opaque.append(_short(st))
+            continue
         opaque.append(_short(st))  # limit, quota, xt (iptables-nft compat), ...
     handle = obj.get("handle")
     comment = obj.get("comment")

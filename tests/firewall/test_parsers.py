@@ -123,3 +123,20 @@ def test_unreadable_rule_sets_raise_a_clear_error(text, msg):
 
 def test_detect():
     assert detect(IPTABLES) == "iptables-save" and detect("\n  " + NFT) == "nftables-json"
+
+
+def test_nft_verdict_map_is_an_action_that_blocks_redundancy():
+    def rule(*expr):
+        return {"rule": {"family": "ip", "table": "t", "chain": "c", "expr": list(expr)}}
+
+    tcp80 = {"match": {"op": "==", "left": {"payload": {"protocol": "tcp", "field": "dport"}}, "right": 80}}
+    doc = {"nftables": [
+        {"chain": {"family": "ip", "table": "t", "name": "c", "hook": "input", "type": "filter", "policy": "drop"}},
+        rule(tcp80, {"drop": None}),
+        rule({"vmap": {"key": {"ct": {"key": "state"}}, "data": {"set": [["new", {"accept": None}]]}}}),
+    ]}
+    rs = parse_nft_json(json.dumps(doc))
+    assert rs.chains[0].rules[1].action == "vmap"
+    from plantwarden.firewall import analyse
+
+    assert [f.kind for f in analyse(rs)] == ["policy"]  # the drop is not redundant with the policy
