@@ -19,7 +19,10 @@ def zones_group() -> None:
 @click.option("--format", "fmt", type=click.Choice(["table", "json", "html"]), default="table", show_default=True,
               help="table: violations and assets in no zone for a terminal; json: the report documented in "
                    "docs/zones.md; html: one self-contained page.")
-def check_command(model: str, db: str, fmt: str) -> None:
+@click.option("--alerts", "save", is_flag=True, default=False,
+              help="Also store each violation as an alert of zones.conduit_violation (merged with the stored "
+                   "ones, docs/detections/zones.conduit_violation.md); the summary goes to stderr.")
+def check_command(model: str, db: str, fmt: str, save: bool) -> None:
     """Check every stored communication against the zones-and-conduits MODEL (YAML).
 
     Exit status 1 when there is at least one violation, 2 when MODEL is not valid.
@@ -36,6 +39,11 @@ def check_command(model: str, db: str, fmt: str) -> None:
         raise click.exceptions.Exit(2) from None
     with open_store(db, create=False) as store:
         report = check(zm, store.assets(), store.communications())
+        if save:
+            from plantwarden.cli.alerts import changes_summary
+            from plantwarden.zones.alerts import save_violation_alerts
+
+            click.echo(changes_summary(save_violation_alerts(store, report.violations)), err=True)
     if fmt == "json":
         echo_json(report_document(report))
     elif fmt == "html":

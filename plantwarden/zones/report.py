@@ -13,7 +13,8 @@ from plantwarden.zones.model import Conduit
 SCHEMA = "plantwarden.zones.check/1"
 
 
-def _violation(v: Violation) -> dict[str, Any]:
+def violation_document(v: Violation) -> dict[str, Any]:
+    """One violation as in the JSON report (docs/zones.md); also the evidence of its alert."""
     return {"kind": v.kind, "conduit": v.conduit, "client": v.client, "server": v.server,
             "client_zone": v.client_zone, "server_zone": v.server_zone, "protocol": v.protocol,
             "detail": v.detail, "count": v.count, "first_seen": v.first_seen, "last_seen": v.last_seen}
@@ -53,8 +54,8 @@ def report_document(report: Report) -> dict[str, Any]:
                       "assets": [ip for ip, zn in report.placement.items() if zn == z.name]})
     conduits = [{"name": c.name, "zones": list(c.zones), "allowed": _allowed(c),
                  "observed": [_observed(o) for o in report.conduit_observed(c)],
-                 "violations": [_violation(v) for v in report.conduit_violations(c)]} for c in m.conduits]
-    no_conduit = [_violation(v) for v in report.conduit_violations(None)]
+                 "violations": [violation_document(v) for v in report.conduit_violations(c)]} for c in m.conduits]
+    no_conduit = [violation_document(v) for v in report.conduit_violations(None)]
     return {
         "schema": SCHEMA,
         "generated_at": time.time(),
