@@ -12,6 +12,7 @@ import os
 import threading
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
@@ -156,6 +157,13 @@ class Store:
         q = select(CommunicationRow.client, CommunicationRow.server, CommunicationRow.protocol)
         with self._sessions() as s:
             return frozenset((c, sv, p) for c, sv, p in s.execute(q))
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """One write transaction under the store's single writer lock, for services that write through
+        the store's helpers themselves (e.g. the zones check's violation alerts)."""
+        with self._write_lock, self._sessions.begin() as s:
+            yield s
 
     def alerts(self, state: str | None = None, detection: str | None = None) -> list[StoredAlert]:
         """The stored alerts, oldest traffic first, optionally only those in ``state`` / of ``detection``."""

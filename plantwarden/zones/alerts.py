@@ -61,8 +61,7 @@ def save_violation_alerts(store: Store, violations: Iterable[Violation], window:
     its ``last_seen`` raises a new alert. The alerts are recorded against the latest stored capture.
     """
     now = time.time() if now is None else now
-    # the store has no public call to save alerts outside a capture yet (reported to the lead)
-    with store._write_lock, store._sessions.begin() as s:
+    with store.transaction() as s:
         capture_id = s.scalar(select(func.max(CaptureRow.id)))
         if capture_id is None:
             return AlertChanges()
