@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from plantwarden.decoders.names import name_of  # noqa: F401  (re-exported to the package)
+
 AMS_TCP_HEADER: Final = 6
 AMS_HEADER: Final = 32
 #: messages longer than this are decoded from their first bytes and the rest skipped
@@ -153,12 +155,6 @@ UDP_TAGS: Final[dict[int, str]] = {
     13: "user_name",
     18: "fingerprint",
 }
-
-
-def name_of(table: dict[int, str], code: int) -> str:
-    """The name of ``code`` in ``table``, or ``unknown-<code>``."""
-    name = table.get(code)
-    return name if name is not None else f"unknown-{code}"
 
 
 def flag_names(flags: int) -> list[str]:

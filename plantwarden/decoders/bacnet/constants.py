@@ -11,6 +11,7 @@ from typing import Final
 
 from plantwarden.decoders.bacnet.tables import ERROR_CODES, OBJECT_TYPES, PROPERTIES
 from plantwarden.decoders.bacnet.vendors import VENDORS
+from plantwarden.decoders.names import name_of  # noqa: F401  (re-exported to the package)
 
 PORT: Final = 47808
 #: BVLC type octet of BACnet/IP (Annex J); 0x82 is BACnet/IPv6 (Annex U)
@@ -165,12 +166,6 @@ IDENTITY_PROPERTIES: Final[dict[int, str]] = {
     372: "serial_number",
 }
 DEVICE: Final = 8
-
-
-def name_of(table: dict[int, str], code: int) -> str:
-    """The name of ``code`` in ``table``, or ``unknown-<code>``."""
-    name = table.get(code)
-    return name if name is not None else f"unknown-{code}"
 
 
 def _names(table: dict[int, str], n: int) -> tuple[str, ...]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from plantwarden.decoders.names import name_of  # noqa: F401  (re-exported to the package)
+
 SYNC: Final = 0xAA
 HEADER_LEN: Final = 14  # SYNC, FRAMESIZE, IDCODE, SOC, FRACSEC
 MIN_FRAME: Final = 16  # header + CHK
@@ -32,6 +34,3 @@ TRIGGER_REASONS: Final[dict[int, str]] = {
 }
 
 
-def name_of(table: dict[int, str], code: int) -> str:
-    name = table.get(code)
-    return name if name is not None else f"unknown-{code}"

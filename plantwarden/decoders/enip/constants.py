@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from plantwarden.decoders.names import name_of  # noqa: F401  (re-exported to the package)
+
 #: the encapsulation header: command, length, session handle, status, sender context (8), options
 HEADER_LEN: Final = 24
 #: the largest encapsulation data length (the 16-bit length field)
@@ -433,12 +435,6 @@ TRIGGERS: Final[dict[int, str]] = {0: "cyclic", 1: "change_of_state", 2: "applic
 #: network connection parameter: connection type (bits 13-14 of the 16-bit form)
 CONNECTION_TYPES: Final[dict[int, str]] = {0: "null", 1: "multicast", 2: "point_to_point", 3: "reserved"}
 PRIORITIES: Final[dict[int, str]] = {0: "low", 1: "high", 2: "scheduled", 3: "urgent"}
-
-
-def name_of(table: dict[int, str], code: int) -> str:
-    """The name of ``code`` in ``table``, or ``unknown-<code>``."""
-    name = table.get(code)
-    return name if name is not None else f"unknown-{code}"
 
 
 COMMAND_NAMES: Final = {c: n for c, n in COMMANDS.items()}

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from plantwarden.decoders.names import name_of  # noqa: F401  (re-exported to the package)
+
 #: FINS header: ICF RSV GCT DNA DA1 DA2 SNA SA1 SA2 SID, then MRC SRC
 HEADER_LEN: Final = 10
 #: ICF bits
@@ -224,12 +226,6 @@ MODES: Final[dict[int, str]] = {0x00: "program", 0x01: "debug", 0x02: "monitor",
 RUN_STATUS: Final[dict[int, str]] = {0x00: "stop", 0x01: "run", 0x80: "standby"}
 FORCED_SPECS: Final[dict[int, str]] = {0x0000: "force_reset", 0x0001: "force_set", 0x8000: "release_forced_reset",
                                        0x8001: "release_forced_set", 0xFFFF: "release"}
-
-
-def name_of(table: dict[int, str], code: int) -> str:
-    """The name of ``code`` in ``table``, or ``unknown-<code>``."""
-    name = table.get(code)
-    return name if name is not None else f"unknown-{code}"
 
 
 #: event names per command code: (request event, response event)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from plantwarden.decoders.names import name_of  # noqa: F401  (re-exported to the package)
+
 PORT: Final = 5094
 HEADER_LEN: Final = 8
 #: never keep more than this many unparsed octets per direction (a message is at most 65535)
@@ -168,12 +170,6 @@ COMMANDS: Final[dict[int, str]] = {
     108: "write_burst_mode_command_number",
     109: "burst_mode_control",
 }
-
-
-def name_of(table: dict[int, str], code: int) -> str:
-    """The name of ``code`` in ``table``, or ``unknown-<code>``."""
-    name = table.get(code)
-    return name if name is not None else f"unknown-{code}"
 
 
 COMMAND_NAMES: Final = tuple(name_of(COMMANDS, c) for c in range(256))

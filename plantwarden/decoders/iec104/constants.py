@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from plantwarden.decoders.names import name_of  # noqa: F401  (re-exported to the package)
+
 #: every APDU starts with this byte, then a length byte counting the rest (4 control bytes + ASDU)
 START: Final = 0x68
 APCI_LEN: Final = 6
@@ -78,12 +80,6 @@ RCS_NAMES: Final[tuple[str, ...]] = ("not_permitted", "lower", "higher", "not_pe
 KPA_NAMES: Final[dict[int, str]] = {1: "threshold", 2: "smoothing", 3: "low_limit", 4: "high_limit"}
 #: qualifier of parameter activation (QPA)
 QPA_NAMES: Final[dict[int, str]] = {1: "general", 2: "object", 3: "transmission"}
-
-
-def name_of(table: dict[int, str], code: int) -> str:
-    """The name of ``code`` in ``table``, or ``unknown-<code>``."""
-    name = table.get(code)
-    return name if name is not None else f"unknown-{code}"
 
 
 #: type names and I-frame event names indexed by type id (0-255)

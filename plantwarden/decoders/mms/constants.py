@@ -8,6 +8,8 @@ from __future__ import annotations
 import re
 from typing import Final
 
+from plantwarden.decoders.names import name_of  # noqa: F401  (re-exported to the package)
+
 #: ConfirmedServiceRequest / -Response CHOICE tags (ISO 9506-2), also the bit numbers of
 #: ``servicesSupported`` 0..77
 _SERVICES = [
@@ -121,7 +123,3 @@ OIDS: Final[dict[str, str]] = {
 }
 
 
-
-def name_of(table: dict[int, str], code: int) -> str:
-    name = table.get(code)
-    return name if name is not None else f"unknown-{code}"

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from plantwarden.decoders.names import name_of  # noqa: F401  (re-exported to the package)
+
 #: MBAP header: transaction id, protocol id, length, unit id (7 bytes), then the function code.
 MBAP_LEN: Final = 7
 #: the MBAP length field counts the unit id and the PDU; the PDU is at most 253 bytes.
@@ -156,12 +158,6 @@ UMAS_FUNCTIONS: Final[dict[int, str]] = {
     0x73: "get_status_module",
 }
 UMAS_STATUS: Final[dict[int, str]] = {0xFE: "ok", 0xFD: "error"}
-
-
-def name_of(table: dict[int, str], code: int) -> str:
-    """The name of ``code`` in ``table``, or ``unknown-<code>``."""
-    name = table.get(code)
-    return name if name is not None else f"unknown-{code}"
 
 
 def _event_names(suffix: str) -> tuple[str, ...]:

@@ -10,10 +10,7 @@ from __future__ import annotations
 
 from typing import Final
 
-
-def name_of(table: dict[int, str], code: int) -> str:
-    return table.get(code) or f"unknown-{code}"
-
+from plantwarden.decoders.names import name_of  # noqa: F401  (re-exported to the package)
 
 #: UA TCP message types (the 3-byte header field)
 MESSAGE_TYPES: Final = frozenset({b"HEL", b"ACK", b"ERR", b"RHE", b"OPN", b"CLO", b"MSG"})

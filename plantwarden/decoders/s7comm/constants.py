@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from plantwarden.decoders.names import name_of  # noqa: F401  (re-exported to the package)
+
 PROTO_S7COMM: Final = 0x32
 PROTO_S7COMM_PLUS: Final = 0x72
 
@@ -194,13 +196,6 @@ PLUS_FUNCTIONS: Final[dict[int, str]] = {
     0x0542: "set_multi_variables", 0x054C: "get_multi_variables", 0x0556: "begin_sequence",
     0x0560: "end_sequence", 0x056B: "invoke", 0x0586: "get_var_substreamed",
 }
-
-
-
-def name_of(table: dict[int, str], code: int) -> str:
-    """The name of ``code`` in ``table``, or ``unknown-<code>``."""
-    n = table.get(code)
-    return n if n is not None else f"unknown-{code}"
 
 
 def clean_str(raw: bytes) -> str:

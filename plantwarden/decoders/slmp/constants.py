@@ -6,6 +6,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from plantwarden.decoders.names import name_of  # noqa: F401  (re-exported to the package)
+
 SUB_3E_REQ: Final = 0x5000  # sent big-endian on the wire: 50 00
 SUB_3E_RESP: Final = 0xD000
 SUB_4E_REQ: Final = 0x5400
@@ -132,12 +134,6 @@ MELSOFT_MAGIC: Final = b"\x00\x00\x00\x11\x11"
 MELSOFT_READ_MODEL: Final = 0x0121
 DISCOVERY_REQ: Final = 0x5A
 DISCOVERY_RESP: Final = 0xDA
-
-
-def name_of(table: dict[int, str], code: int) -> str:
-    """The name of ``code`` in ``table``, or ``unknown-<code>``."""
-    name = table.get(code)
-    return name if name is not None else f"unknown-{code}"
 
 
 def NAME_OF_SUBCOMMAND(command: int, sub: int) -> str:  # noqa: N802 - a table lookup
