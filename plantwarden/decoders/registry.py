@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+from typing import Any
+
 from plantwarden.decoders.ads import AdsDecoder, AdsUdpDecoder
 from plantwarden.decoders.bacnet import BacnetDecoder
 from plantwarden.decoders.base import Decoder
@@ -86,3 +89,13 @@ def select(names: str | None) -> tuple[type[Decoder], ...]:
     if unknown:
         raise KeyError(f"unknown decoder {', '.join(unknown)}; known: {', '.join(sorted(known))}")
     return tuple(d for d in DECODERS if d.name in wanted)
+
+
+_ACTIVITY: dict[str, Callable[[Mapping[str, Any]], str | None]] = {d.name: d.activity for d in DECODERS}
+
+
+def activity(proto: str, fields: Mapping[str, Any]) -> str | None:
+    """What a request of protocol ``proto`` with these event fields does (``core.activity``), by the
+    protocol's own decoder; None for an unknown protocol or a request that says nothing."""
+    fn = _ACTIVITY.get(proto)
+    return fn(fields) if fn is not None else None

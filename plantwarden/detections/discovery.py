@@ -15,9 +15,10 @@ from plantwarden.core.activity import IDENTIFIES, PROGRAMS, READS, WRITES
 from plantwarden.core.alerts import MEDIUM
 from plantwarden.core.events import Event
 from plantwarden.core.flow import Flow
+from plantwarden.decoders.registry import activity
 from plantwarden.detections.base import Detection, Finding, Option
 from plantwarden.detections.catalog import REQUEST_EVENTS, REQUESTS
-from plantwarden.detections.masters import MAX_FLOWS, activity
+from plantwarden.detections.masters import MAX_FLOWS
 
 #: identification requests whose decoder does not classify them as such (discovery broadcasts, endpoints)
 EXTRA_IDENTIFICATION = frozenset({

@@ -10,7 +10,7 @@ outside its learned address ranges. See docs/detections/.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from plantwarden.baseline.accept import deviation
@@ -20,20 +20,14 @@ from plantwarden.core.activity import PROGRAMS, WRITES
 from plantwarden.core.alerts import HIGH, MEDIUM
 from plantwarden.core.events import Event
 from plantwarden.core.flow import Flow
-from plantwarden.decoders.registry import DECODERS
+from plantwarden.decoders.registry import activity
 from plantwarden.detections.base import Detection, Finding, Option, sender
 from plantwarden.detections.catalog import LEARN_SECONDS, REQUEST_EVENTS, REQUESTS, Familiar
 
-_ACTIVITY: dict[str, Callable[[Mapping[str, Any]], str | None]] = {d.name: d.activity for d in DECODERS}
 #: flows remembered by detections that act on a flow's first request (cleared beyond this)
 MAX_FLOWS = 200_000
 LEARN_HELP = "seconds of traffic learned at the start of a capture when the store knows no hosts"
 
-
-def activity(proto: str, fields: Mapping[str, Any]) -> str | None:
-    """What a request does (``core.activity``), by its protocol's decoder."""
-    fn = _ACTIVITY.get(proto)
-    return fn(fields) if fn is not None else None
 
 
 def _details(ev: Event, *keys: str) -> dict[str, Any]:

@@ -14,7 +14,7 @@ docs/zones.md ("Function classes").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any, Final
 
@@ -44,12 +44,6 @@ MODE_FUNCTIONS: Final[Mapping[str, frozenset[str]]] = {
 }
 
 
-@lru_cache(maxsize=1)
-def _activities() -> dict[str, Callable[[Mapping[str, Any]], str | None]]:
-    from plantwarden.decoders.registry import DECODERS
-
-    return {d.name: d.activity for d in DECODERS}
-
 
 def _fields(key: str, name: str) -> dict[str, Any]:
     """The request fields a function table entry stands for, as far as its key and name tell."""
@@ -75,11 +69,10 @@ def function_class(protocol: str, key: str, name: str) -> str | None:
     """
     if name in MODE_FUNCTIONS.get(protocol, ()):
         return MODE
-    fn = _activities().get(protocol)
-    if fn is None:
-        return None
+    from plantwarden.decoders.registry import activity
+
     try:
-        act = fn(_fields(key, name))
+        act = activity(protocol, _fields(key, name))
     except Exception:  # a decoder's classifier never breaks a report
         return None
     return _FROM_ACTIVITY.get(act) if act is not None else None
