@@ -19,6 +19,7 @@ from plantwarden.decoders.ads.constants import (
     UDP_TAGS,
     name_of,
 )
+from plantwarden.decoders.names import c_string
 
 Fields = dict[str, Any]
 Parser = Callable[[bytes, int, int, Fields], None]
@@ -39,12 +40,7 @@ def _need(s: int, e: int, n: int, what: str) -> None:
 
 def text(raw: bytes) -> str:
     """Attacker-controlled text: up to the first NUL, UTF-8 when valid else Latin-1, stripped."""
-    raw = raw.split(b"\x00", 1)[0]
-    try:
-        t = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        t = raw.decode("latin-1")
-    return t.strip()
+    return c_string(raw)
 
 
 def net_id(buf: bytes, off: int) -> str:

@@ -22,6 +22,7 @@ from plantwarden.decoders.dnp3.constants import (
     IDENTITY_KEYS,
     name_of,
 )
+from plantwarden.decoders.names import wire_text
 
 
 class ObjectError(Exception):
@@ -42,11 +43,7 @@ _IDX: Final = {"B": _U8, "H": _U16, "I": _U32}
 
 def text(b: bytes) -> str:
     """Wire bytes as text: UTF-8 when valid, else Latin-1; trailing NULs removed."""
-    b = b.rstrip(b"\x00")
-    try:
-        return b.decode("utf-8")
-    except UnicodeDecodeError:
-        return b.decode("latin-1")
+    return wire_text(b.rstrip(b"\x00"))
 
 
 def _time(b: bytes, off: int) -> float:

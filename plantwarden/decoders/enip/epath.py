@@ -13,6 +13,7 @@ from typing import Any, Final
 
 from plantwarden.decoders.enip.constants import DEVICE_TYPES, name_of
 from plantwarden.decoders.enip.vendors import VENDORS
+from plantwarden.decoders.names import wire_text
 
 _U16: Final = struct.Struct("<H")
 _U32: Final = struct.Struct("<I")
@@ -31,11 +32,7 @@ class PathError(Exception):
 
 def text(raw: bytes) -> str:
     """Attacker-controlled bytes as text: UTF-8 when valid, else Latin-1; trailing NULs removed."""
-    raw = raw.rstrip(b"\x00")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
+    return wire_text(raw.rstrip(b"\x00"))
 
 
 def epath(b: bytes, off: int, end: int, f: dict[str, Any], prefix: str = "") -> None:

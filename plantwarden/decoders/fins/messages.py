@@ -12,6 +12,7 @@ from collections.abc import Callable
 from typing import Any
 
 from plantwarden.decoders.fins.constants import FORCED_SPECS, MEMORY_AREAS, MODES, RUN_STATUS, name_of
+from plantwarden.decoders.names import c_string
 
 Fields = dict[str, Any]
 RequestParser = Callable[[bytes, int, int, Fields], Any]
@@ -42,12 +43,7 @@ def _hex(buf: bytes, s: int, e: int, f: Fields) -> str:
 
 def text(raw: bytes) -> str:
     """Attacker-controlled text: up to the first NUL, UTF-8 when valid else Latin-1, spaces stripped."""
-    raw = raw.split(b"\x00", 1)[0]
-    try:
-        t = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        t = raw.decode("latin-1")
-    return t.strip()
+    return c_string(raw)
 
 
 def _bcd(b: int) -> int:

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from typing import Any, Final
 
+from plantwarden.decoders.names import wire_text
+
 _F32: Final = struct.Struct(">f").unpack_from
 _F64: Final = struct.Struct(">d").unpack_from
 #: nesting depth and number of values decoded from one PDU at most
@@ -38,10 +40,7 @@ def tlv(b: bytes, p: int, end: int) -> tuple[int, int, int]:
 
 def text(raw: bytes) -> str:
     """Attacker-controlled bytes as text: UTF-8 when valid, else Latin-1."""
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
+    return wire_text(raw)
 
 
 @lru_cache(maxsize=1024)

@@ -31,6 +31,7 @@ from plantwarden.decoders.modbus.constants import (
     UMAS_STATUS,
     name_of,
 )
+from plantwarden.decoders.names import wire_text
 
 Fields = dict[str, Any]
 RequestParser = Callable[[bytes, int, int, Fields], Any]
@@ -387,11 +388,7 @@ def req_mei(buf: bytes, s: int, e: int, f: Fields) -> Any:
 
 def _text(raw: bytes) -> str:
     """Attacker-controlled object text: UTF-8 when valid, else Latin-1; trailing NULs dropped."""
-    try:
-        text = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        text = raw.decode("latin-1")
-    return text.rstrip("\x00")
+    return wire_text(raw).rstrip("\x00")
 
 
 def resp_mei(buf: bytes, s: int, e: int, f: Fields, ctx: Any) -> None:

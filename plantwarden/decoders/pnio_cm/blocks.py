@@ -13,6 +13,7 @@ import contextlib
 import struct
 from typing import Any, Final
 
+from plantwarden.decoders.names import wire_text
 from plantwarden.decoders.pnio_cm.constants import (
     AR_TYPES,
     BLOCK_TYPES,
@@ -56,11 +57,7 @@ def uuid_str(b: bytes) -> str:
 
 def text(raw: bytes) -> str:
     """Attacker-controlled bytes as text: UTF-8 when valid, else Latin-1; trailing NULs and blanks removed."""
-    raw = raw.rstrip(b"\x00 ")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
+    return wire_text(raw.rstrip(b"\x00 "))
 
 
 def status_fields(code: int, f: dict[str, Any], prefix: str = "") -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import struct
 from typing import Any, Final
 
+from plantwarden.decoders.names import wire_text
 from plantwarden.decoders.profinet.constants import (
     BLOCK_ERRORS,
     BLOCK_NAMES,
@@ -32,11 +33,7 @@ MAX_BLOCKS: Final = 400
 
 def text(raw: bytes) -> str:
     """Attacker-controlled bytes as text: UTF-8 when valid, else Latin-1; trailing NULs removed."""
-    raw = raw.rstrip(b"\x00")
-    try:
-        return raw.decode("utf-8")
-    except UnicodeDecodeError:
-        return raw.decode("latin-1")
+    return wire_text(raw.rstrip(b"\x00"))
 
 
 def _ip(b: bytes) -> str:

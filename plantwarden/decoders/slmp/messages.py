@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from plantwarden.decoders.names import c_string
 from plantwarden.decoders.slmp.constants import (
     DEVICES,
     HEX_DEVICES,
@@ -34,12 +35,7 @@ def _need(s: int, e: int, n: int, what: str) -> None:
 
 def text(raw: bytes) -> str:
     """Attacker-controlled text: up to the first NUL, UTF-8 when valid else Latin-1, stripped."""
-    raw = raw.split(b"\x00", 1)[0]
-    try:
-        t = raw.decode("utf-8")
-    except UnicodeDecodeError:
-        t = raw.decode("latin-1")
-    return t.strip()
+    return c_string(raw)
 
 
 def device_label(code: int, number: int) -> str:
