@@ -50,6 +50,20 @@ def free_port() -> int:
     raise RuntimeError("no free port between 20000 and 32000")
 
 
+def _settle(path: Path, quiet: float = 0.4, limit: float = 5.0) -> None:
+    """Wait until tcpdump has written the last packets: the file has not grown for ``quiet`` seconds
+    (a fixed pause lost the last packets when CI's two workers loaded the machine)."""
+    deadline = time.monotonic() + limit
+    size, since = -1, time.monotonic()
+    while time.monotonic() < deadline:
+        now = path.stat().st_size if path.exists() else 0
+        if now != size:
+            size, since = now, time.monotonic()
+        elif time.monotonic() - since >= quiet:
+            return
+        time.sleep(0.05)
+
+
 @contextlib.contextmanager
 def tcpdump(path: Path, bpf: str) -> Iterator[Path]:
     """Capture loopback traffic matching ``bpf`` into ``path`` while the block runs."""
@@ -69,7 +83,7 @@ def tcpdump(path: Path, bpf: str) -> Iterator[Path]:
             raise RuntimeError(f"tcpdump did not start: {line!r}")
         time.sleep(0.5)  # the filter is attached just after the banner
         yield path
-        time.sleep(0.3)  # let the last packets be written
+        _settle(path)
     finally:
         proc.send_signal(signal.SIGINT)
         try:

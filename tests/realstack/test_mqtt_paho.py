@@ -48,6 +48,16 @@ def _client(client_id: str, v5: bool, keepalive: int) -> Any:
     return c
 
 
+def _disconnect(c: Any) -> None:
+    """Send DISCONNECT and wait until the network loop has written it and closed the socket: stopping
+    the loop straight after ``disconnect()`` may drop the packet (seen in CI)."""
+    gone = threading.Event()
+    c.on_disconnect = lambda *a: gone.set()
+    c.disconnect()
+    assert gone.wait(10)
+    c.loop_stop()
+
+
 @pytest.fixture(scope="module")
 def mqtt_capture(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
     _need_broker()
@@ -75,12 +85,13 @@ def mqtt_capture(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
         pub.publish(f"{base}/state", b"\x00\x01\xff", qos=1).wait_for_publish(10)
         pub.publish(f"{base}/cmd", "start pump 3", qos=2).wait_for_publish(10)
         assert three.wait(10), got
-        pub.disconnect()
-        pub.loop_stop()
+        _disconnect(pub)
 
+        unsubscribed = threading.Event()
+        sub.on_unsubscribe = lambda *a: unsubscribed.set()
         sub.unsubscribe(f"{base}/#")
-        sub.disconnect()
-        sub.loop_stop()
+        assert unsubscribed.wait(10)  # the UNSUBACK came back before the DISCONNECT goes out
+        _disconnect(sub)
     assert sorted(got) == sorted([(f"{base}/temp", b"21.5", 0, False), (f"{base}/state", b"\x00\x01\xff", 1, False),
                                   (f"{base}/cmd", b"start pump 3", 2, False)])
     return path, run
