@@ -38,6 +38,10 @@ def check_command(model: str, db: str, fmt: str, save: bool) -> None:
             click.echo(f"{safe(model)}: {safe(e)}", err=True)
         raise click.exceptions.Exit(2) from None
     with open_store(db, create=False) as store:
+        from plantwarden.store.tags import tag_members
+        from plantwarden.zones.tags import with_tags
+
+        zm = with_tags(zm, tag_members(store.tags()))  # tags kept with `plantwarden tag` join the model's
         report = check(zm, store.assets(), store.communications())
         if save:
             from plantwarden.cli.alerts import changes_summary

@@ -223,3 +223,16 @@ class ChangeWindowRow(Base):
     person: Mapped[str | None] = mapped_column(Text, nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[float] = mapped_column(Double)  # wall time
+
+
+class AssetTagRow(Base):
+    """One label the user put on an address (IP address or MAC, normalised); docs/tags.md."""
+
+    __tablename__ = "asset_tags"
+    __table_args__ = (UniqueConstraint("tag", "address", name="uq_asset_tags_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tag: Mapped[str] = mapped_column(String(64))
+    address: Mapped[str] = mapped_column(String(64), index=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[float] = mapped_column(Double)

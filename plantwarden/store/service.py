@@ -57,6 +57,7 @@ from plantwarden.store.models import (
     FunctionRow,
     WeirdRow,
 )
+from plantwarden.store.tags import Tag
 
 CHUNK = 500
 T = TypeVar("T")
@@ -292,6 +293,29 @@ class Store:
         """Delete one change window; raises ``UnknownWindowError`` for an unknown id."""
         with self._write_lock, self._sessions.begin() as s:
             return delete_window(s, window_id)
+
+    def add_tags(self, tag: str, addresses: Iterable[str], note: str | None = None,
+                 at: float | None = None) -> list[str]:
+        """Put ``tag`` on IP addresses or MACs (docs/tags.md); returns those that did not have it.
+        Raises ``InvalidInput`` for a bad tag or address."""
+        from plantwarden.store.tags import add_tags
+
+        with self._write_lock, self._sessions.begin() as s:
+            return add_tags(s, tag, addresses, note, time.time() if at is None else at)
+
+    def remove_tags(self, tag: str, addresses: Iterable[str] = ()) -> list[str]:
+        """Take ``tag`` off the addresses (off all when none is given); returns those it was on."""
+        from plantwarden.store.tags import remove_tags
+
+        with self._write_lock, self._sessions.begin() as s:
+            return remove_tags(s, tag, addresses)
+
+    def tags(self) -> list[Tag]:
+        """Every tag on every address, by tag then address."""
+        from plantwarden.store.tags import load_tags
+
+        with self._sessions() as s:
+            return load_tags(s)
 
     # -- the one writer ---------------------------------------------------------------------------
 
