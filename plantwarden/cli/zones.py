@@ -88,3 +88,57 @@ def propose_command(db: str) -> None:
         text = propose_yaml(store.assets(), store.communications())
     with broken_pipe_guard():
         click.echo(text, nl=False)
+
+
+@zones_group.command("posture")
+@click.option("--model", "model", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="A zones-and-conduits model (YAML): the posture per zone and per conduit. Without it: all "
+                   "communications in one group.")
+@db_option
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "html"]), default="table", show_default=True,
+              help="table: per group, the protocols and their verdicts; json: the document in docs/zones.md "
+                   "(\"Encryption posture\"); html: one self-contained page.")
+def posture_command(model: str | None, db: str, fmt: str) -> None:
+    """The encryption posture: cleartext, authenticated and encrypted protocols per zone and conduit, TLS
+    versions and weak suites, passwords seen in clear.
+
+    Exit status 2 when MODEL is not valid.
+    """
+    from plantwarden.zones.model import ModelError, load_model_file
+    from plantwarden.zones.posture import posture, posture_document, posture_html
+
+    zm = None
+    if model is not None:
+        try:
+            zm = load_model_file(model)
+        except ModelError as exc:
+            for e in exc.errors:
+                click.echo(f"{safe(model)}: {safe(e)}", err=True)
+            raise click.exceptions.Exit(2) from None
+    with open_store(db, create=False) as store:
+        if zm is not None:
+            from plantwarden.store.tags import tag_members
+            from plantwarden.zones.tags import with_tags
+
+            zm = with_tags(zm, tag_members(store.tags()))
+        result = posture(store.communications(), zm, store.assets())
+    if fmt == "json":
+        echo_json(posture_document(result))
+        return
+    if fmt == "html":
+        with broken_pipe_guard():
+            click.echo(posture_html(result), nl=False)
+        return
+    doc = posture_document(result)
+    s = doc["summary"]
+    with broken_pipe_guard():
+        click.echo(f"{s['communications']} communication(s): "
+                   + (", ".join(f"{n} {v}" for v, n in s["verdicts"].items()) or "none")
+                   + f"; cleartext protocols: {', '.join(s['cleartext_protocols']) or 'none'}; {s['weak']} with "
+                     f"weaknesses; {s['credentials_in_clear']} with passwords in clear")
+        rows = [[g["scope"], g["name"], q["protocol"], q["verdict"], q["communications"], q["flows"],
+                 ", ".join(f"{w} ({n})" for w, n in q["weaknesses"].items()) or "-", q["credentials_in_clear"]]
+                for g in doc["groups"] for q in g["protocols"]]
+        if rows:
+            click.echo(table(["scope", "name", "protocol", "verdict", "comms", "flows", "weaknesses",
+                              "passwords in clear"], rows, max_width=70))

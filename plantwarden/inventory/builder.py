@@ -13,6 +13,7 @@ from typing import Any
 
 from plantwarden.core.events import Event
 from plantwarden.core.flow import Flow
+from plantwarden.decoders.posture import POSTURE
 from plantwarden.inventory.behaviour import classify
 from plantwarden.inventory.model import (
     SERVES,
@@ -60,13 +61,15 @@ class _FlowState:
     ``function_code`` is the cached one.
     """
 
-    __slots__ = ("comm", "client", "server", "cache")
+    __slots__ = ("comm", "client", "server", "cache", "posture")
 
     def __init__(self, comm: Communication, client: Asset | None, server: Asset | None) -> None:
         self.comm = comm
         self.client = client
         self.server = server
         self.cache: dict[str, _Cached] = {}
+        #: event name -> security facts extractor of the flow's protocol (None: it has none)
+        self.posture = POSTURE.get(comm.protocol)
 
 
 class InventoryBuilder:
@@ -123,6 +126,12 @@ class InventoryBuilder:
                 kind = classify(flow.proto or "", fields)
                 if kind is not None:
                     st.client.behaviour[kind] += 1
+        if st.posture is not None:
+            extract = st.posture.get(ev.name)
+            if extract is not None:
+                sec = st.comm.security
+                for fact in extract(fields):
+                    sec[fact] = sec.get(fact, 0) + 1
         identity = fields.get("identity")
         if identity:
             sender = st.client if ev.is_orig else st.server

@@ -64,6 +64,7 @@ def communication_json(c: Communication) -> dict[str, Any]:
              "exceptions": f.exceptions}
             for f in sorted(c.functions.values(), key=lambda f: (-f.requests - f.responses, f.code))
         ],
+        "security": [{"name": n, "value": v, "count": k} for (n, v), k in sorted(c.security.items())],
     }
 
 

@@ -174,6 +174,9 @@ class Communication:
     client_bytes: int = 0
     server_bytes: int = 0
     functions: dict[str, FunctionCount] = field(default_factory=dict)
+    #: (name, value) -> events that showed it: what the traffic says about its security
+    #: (plantwarden.decoders.posture; docs/inventory.md, "Security facts")
+    security: dict[tuple[str, str], int] = field(default_factory=dict)
 
     @property
     def key(self) -> tuple[str, str, str]:

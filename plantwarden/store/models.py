@@ -105,6 +105,19 @@ class FunctionRow(Base):
     exceptions: Mapped[int] = mapped_column(BigInteger)
 
 
+class SecurityRow(Base):
+    """One security fact of one communication and how many events showed it (docs/inventory.md)."""
+
+    __tablename__ = "communication_security"
+    __table_args__ = (UniqueConstraint("communication_id", "name", "value", name="uq_communication_security_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    communication_id: Mapped[int] = mapped_column(ForeignKey("communications.id", ondelete="CASCADE"), index=True)
+    name: Mapped[str] = mapped_column(String(64))
+    value: Mapped[str] = mapped_column(String(256))
+    count: Mapped[int] = mapped_column(BigInteger)
+
+
 class WeirdRow(Base):
     """How often a weird happened in one capture (protocol "" for sensor-level weirds)."""
 

@@ -55,6 +55,7 @@ from plantwarden.store.models import (
     CommunicationRow,
     FactRow,
     FunctionRow,
+    SecurityRow,
     WeirdRow,
 )
 from plantwarden.store.tags import Tag
@@ -135,6 +136,10 @@ class Store:
                 comm = by_id.get(f.communication_id)
                 if comm is not None:
                     comm.functions[f.code] = FunctionCount(f.code, f.name, f.requests, f.responses, f.exceptions)
+            for sec in s.scalars(select(SecurityRow)):
+                comm = by_id.get(sec.communication_id)
+                if comm is not None:
+                    comm.security[(sec.name, sec.value)] = sec.count
             return list(by_id.values())
 
     def weird_counts(self, sha256: str | None = None) -> dict[tuple[str, str], int]:
@@ -455,6 +460,20 @@ class Store:
                     frow.requests += fc.requests
                     frow.responses += fc.responses
                     frow.exceptions += fc.exceptions
+        sec_ids = [rows[k].id for k, c in todo.items() if c.security]
+        known: dict[tuple[int, str, str], SecurityRow] = {}
+        for chunk in _chunks(sec_ids):
+            for r in s.scalars(select(SecurityRow).where(SecurityRow.communication_id.in_(chunk))):
+                known[(r.communication_id, r.name, r.value)] = r
+        for key, c in todo.items():
+            cid = rows[key].id
+            for (name, value), count in c.security.items():
+                k = (cid, name[:64], value[:256])
+                srow = known.get(k)
+                if srow is None:
+                    known[k] = srow = SecurityRow(communication_id=cid, name=k[1], value=k[2], count=0)
+                    s.add(srow)
+                srow.count += count
 
 
 def approve_alerts(alerts: Iterable[Alert], windows: Sequence[ChangeWindow]) -> tuple[list[Alert], dict[int, str]]:

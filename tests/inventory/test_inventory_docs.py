@@ -50,6 +50,10 @@ def rich(tmp_path_factory):
     b.on_event("x", f, modbus_req(3))
     b.on_event("x", f, resp("modbus_fc3_exception", function_code=3, exception_code=2))
     b.on_flow_end("x", f)
+    t = flow("10.9.9.1", "10.9.9.3", 443, "tls")  # a negotiated TLS session: security facts
+    b.on_event("x", t, resp("tls_server_hello", version="TLSv1.0", cipher="TLS_RSA_WITH_RC4_128_SHA",
+                            weak=["TLSv1.0", "rc4_cipher"]))
+    b.on_flow_end("x", t)
     return b.result()
 
 

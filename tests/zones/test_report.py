@@ -21,7 +21,9 @@ DATA_KEYS = (".function_classes", ".functions")
 
 def documented() -> set[str]:
     text = DOC.read_text()
-    return set(ROW.findall(text[text.index("## JSON report"):]))
+    start = text.index("## JSON report")
+    end = text.find("\n## ", start + 1)
+    return set(ROW.findall(text[start:end if end > 0 else len(text)]))
 
 
 def paths(obj, prefix=""):
