@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from plantwarden.cli.common import broken_pipe_guard, echo_json
+from plantwarden.cli.common import broken_pipe_guard, display_db, echo_json
 from plantwarden.cli.render import safe, table
 
 _SEV_ORDER = {"high": 0, "medium": 1, "low": 2, "info": 3}
@@ -23,12 +23,23 @@ def firewall_group() -> None:
 
 @firewall_group.command("check")
 @click.argument("ruleset", type=click.Path(dir_okay=False, path_type=str))
-@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
-              help="table: the findings for humans; json: the documented document (docs/firewall.md).")
-def check_command(ruleset: str, fmt: str) -> None:
-    """Report any-to-any accepts, shadowed and redundant rules and the default policies of RULESET.
+@click.option("--format", "fmt", type=click.Choice(["table", "json", "html"]), default="table", show_default=True,
+              help="table: the findings for humans; json: the documented document (docs/firewall.md); html: one "
+                   "self-contained page.")
+@click.option("--model", "model", type=click.Path(dir_okay=False, path_type=str), default=None,
+              help="A zones-and-conduits model (YAML) whose `firewalls:` maps this firewall's interfaces to zones: "
+                   "also check the rule set against the conduits.")
+@click.option("--firewall", "fw_name", metavar="NAME", default=None,
+              help="Which firewall of the model this rule set belongs to (default: the model's only one).")
+@click.option("--db", "db", metavar="PATH_OR_URL", default=None,
+              help="With --model: also evaluate the communications stored here (default: none; "
+                   "PLANTWARDEN_DB is not read for this).")
+def check_command(ruleset: str, fmt: str, model: str | None, fw_name: str | None, db: str | None) -> None:
+    """Report any-to-any accepts, shadowed and redundant rules and the default policies of RULESET, and
+    with --model what it allows that the conduits forbid and observed flows it would block.
 
-    The format (iptables-save text or nft JSON) is detected from the content.
+    The format (iptables-save text or nft JSON) is detected from the content. Exit status 2 when MODEL
+    is not valid or has no such firewall.
     """
     from plantwarden.firewall import RulesetError, analyse, load, report
 
@@ -44,13 +55,82 @@ def check_command(ruleset: str, fmt: str) -> None:
         raise click.ClickException(f"{safe(ruleset)}: {safe(exc)}") from None
     findings = analyse(rs)
     doc = report(rs, findings, os.path.basename(ruleset))
+    if model is not None:
+        doc["zones"] = _zones_section(rs, model, fw_name, db)
+    elif fw_name is not None or db is not None:
+        raise click.UsageError("--firewall and --db need --model")
     if fmt == "json":
         echo_json(doc)
+        return
+    if fmt == "html":
+        from plantwarden.firewall.html import report_html
+
+        with broken_pipe_guard():
+            click.echo(report_html(doc), nl=False)
         return
     for u in doc["unparsed"]:
         click.echo(f"warning: {safe(u['source'])}: {safe(u['reason'])}: {safe(u['text'])}", err=True)
     with broken_pipe_guard():
         click.echo(findings_table(doc))
+        if "zones" in doc:
+            click.echo("\n" + zones_table(doc["zones"]))
+
+
+def _zones_section(rs: Any, model: str, fw_name: str | None, db: str | None) -> dict[str, Any]:
+    from plantwarden.firewall.zones import KINDS, check_firewall, finding_document
+    from plantwarden.zones.model import ModelError, load_model_file
+
+    try:
+        zm = load_model_file(model)
+    except ModelError as exc:
+        for e in exc.errors:
+            click.echo(f"{safe(model)}: {safe(e)}", err=True)
+        raise click.exceptions.Exit(2) from None
+    if fw_name is None:
+        if len(zm.firewalls) != 1:
+            click.echo(f"{safe(model)}: give --firewall NAME (the model has {len(zm.firewalls)} firewalls: "
+                       f"{safe(', '.join(f.name for f in zm.firewalls) or 'none')})", err=True)
+            raise click.exceptions.Exit(2)
+        fw = zm.firewalls[0]
+    else:
+        found = zm.firewall(fw_name)
+        if found is None:
+            click.echo(f"{safe(model)}: no firewall named {safe(fw_name)!r} in `firewalls:`", err=True)
+            raise click.exceptions.Exit(2)
+        fw = found
+    comms: list[Any] = []
+    assets: list[Any] = []
+    if db is not None:
+        from plantwarden.cli.common import open_store
+        from plantwarden.store.tags import tag_members
+        from plantwarden.zones.tags import with_tags
+
+        with open_store(db, create=False) as store:
+            zm = with_tags(zm, tag_members(store.tags()))
+            comms, assets = store.communications(), store.assets()
+    found_items = check_firewall(rs, zm, fw, comms, assets)
+    counts = {k: sum(1 for f in found_items if f.kind == k) for k in KINDS}
+    return {"model": os.path.basename(model), "firewall": fw.name, "interfaces": dict(sorted(fw.interfaces.items())),
+            "store": display_db(db) if db is not None else None, "communications_checked": len(comms),
+            "summary": {k: n for k, n in counts.items() if n},
+            "findings": [finding_document(f) for f in found_items]}
+
+
+def zones_table(z: dict[str, Any]) -> str:
+    """The conduit findings, most severe first; every cell escaped."""
+    head = (f"against the zones: firewall {safe(z['firewall'])} of {safe(z['model'])}, interfaces "
+            + ", ".join(f"{safe(i)}={safe(zn)}" for i, zn in z["interfaces"].items())
+            + (f"; {z['communications_checked']} stored communications evaluated" if z["store"] else ""))
+    items = sorted(z["findings"], key=lambda f: (_SEV_ORDER.get(f["severity"], 9), f["kind"], f["from_zone"],
+                                                 f["to_zone"], f["transport"]))
+    if not items:
+        return head + "\nno findings"
+    rows = [(f["severity"], f["kind"], "yes" if f["certain"] else "possibly", f"{f['from_zone']} -> {f['to_zone']}",
+             f"{f['transport']}/{','.join(f['ports'])}",
+             ", ".join(f"{r['chain']}:{r['position']}" for r in f["rules"]) or "policy", f["message"])
+            for f in items]
+    return head + "\n\n" + table(("severity", "kind", "certain", "zones", "ports", "rule", "finding"), rows,
+                                  max_width=110)
 
 
 def findings_table(doc: dict[str, Any]) -> str:

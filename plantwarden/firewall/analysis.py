@@ -197,7 +197,7 @@ def _later(ch: Chain, i: int, s: Rule, idx: _Index) -> Finding | None:
 
 def rule_doc(r: Rule) -> dict[str, Any]:
     return {
-        "position": r.position, "source": r.source, "handle": r.handle, "text": r.text, "action": r.action,
+        "table": r.table, "chain": r.chain, "position": r.position, "source": r.source, "handle": r.handle, "text": r.text, "action": r.action,
         "target": r.target, "comment": r.comment,
         "match": {
             "src": render_addresses(r.src), "dst": render_addresses(r.dst), "protocols": r.protocols.render(),

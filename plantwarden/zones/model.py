@@ -15,12 +15,12 @@ from typing import Any
 
 import yaml
 
+from plantwarden.core.addresses import address_or_mac, normalize_mac
 from plantwarden.core.errors import InvalidInput
 from plantwarden.zones.classes import CLASSES
 
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
-_MAC = re.compile(r"^[0-9a-f]{2}([:-][0-9a-f]{2}){5}$")
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _PROTOCOL = re.compile(r"^[a-z0-9][a-z0-9_./-]{0,63}$")
 
@@ -66,11 +66,24 @@ class Conduit:
 
 
 @dataclass(frozen=True, slots=True)
+class Firewall:
+    """A firewall between zones: which zone lies behind each of its interfaces."""
+
+    name: str
+    #: interface name -> zone name
+    interfaces: dict[str, str]
+
+
+@dataclass(frozen=True, slots=True)
 class ZoneModel:
     zones: tuple[Zone, ...]
     conduits: tuple[Conduit, ...]
     #: tag -> the IP addresses and MACs the user put it on
     tags: dict[str, frozenset[str]]
+    firewalls: tuple[Firewall, ...] = ()
+
+    def firewall(self, name: str) -> Firewall | None:
+        return next((f for f in self.firewalls if f.name == name), None)
 
     def zone(self, name: str) -> Zone | None:
         for z in self.zones:
@@ -84,11 +97,6 @@ class ZoneModel:
             if set(c.zones) == pair:
                 return c
         return None
-
-
-def normalize_mac(text: str) -> str | None:
-    t = text.strip().lower()
-    return t.replace("-", ":") if _MAC.match(t) else None
 
 
 class _Reader:
@@ -166,7 +174,7 @@ def load_model(text: str) -> ZoneModel:
     except RecursionError:
         raise ModelError(["not valid YAML: nested too deeply"]) from None
     r = _Reader()
-    top = r.mapping(doc, "$", ("zones", "conduits", "tags"), ("zones",))
+    top = r.mapping(doc, "$", ("zones", "conduits", "tags", "firewalls"), ("zones",))
     tags = _tags(r, top.get("tags"))
     zones = [z for i, v in enumerate(r.seq(top.get("zones"), "zones")) if (z := _zone(r, v, f"zones[{i}]"))]
     names: dict[str, int] = {}
@@ -188,9 +196,48 @@ def load_model(text: str) -> ZoneModel:
             r.err(f"conduits[{i}].name", f"conduit {c.name!r} is defined twice")
         pairs.setdefault(pair, c.name)
         conduits.append(c)
+    firewalls: list[Firewall] = []
+    for i, v in enumerate(r.seq(top.get("firewalls"), "firewalls")):
+        fw = _firewall(r, v, f"firewalls[{i}]", names)
+        if fw is None:
+            continue
+        if any(fw.name == o.name for o in firewalls):
+            r.err(f"firewalls[{i}].name", f"firewall {fw.name!r} is defined twice")
+        firewalls.append(fw)
     if r.errors:
         raise ModelError(r.errors)
-    return ZoneModel(tuple(zones), tuple(conduits), tags)
+    return ZoneModel(tuple(zones), tuple(conduits), tags, tuple(firewalls))
+
+
+#: an interface name as Linux allows it (at most 15 bytes, no '/', no white space); a trailing '+'
+#: (iptables) or '*' (nftables) is a prefix wildcard
+_IFACE = re.compile(r"^[A-Za-z0-9_.:@-]{1,15}[+*]?$")
+
+
+def _firewall(r: _Reader, value: Any, path: str, zones: dict[str, int]) -> Firewall | None:
+    n = len(r.errors)
+    m = r.mapping(value, path, ("name", "interfaces", "description"), ("name", "interfaces"))
+    name = r.name(m.get("name"), f"{path}.name") if "name" in m else None
+    ifaces: dict[str, str] = {}
+    raw = m.get("interfaces")
+    if "interfaces" in m and (not isinstance(raw, dict) or not raw):
+        r.err(f"{path}.interfaces", "must be a mapping of interface name -> zone name, with at least one entry")
+    elif isinstance(raw, dict):
+        for iface, zone in raw.items():
+            where = f"{path}.interfaces.{iface}"
+            if not isinstance(iface, str) or not _IFACE.match(iface):
+                r.err(where, f"must be an interface name such as eth0 or br-ot (at most 15 characters), not "
+                             f"{_show(iface)}")
+            elif not isinstance(zone, str) or zone not in zones:
+                r.err(where, f"no zone named {_show(zone)}")
+            else:
+                ifaces[iface] = zone
+    desc = m.get("description", "")
+    if not isinstance(desc, str):
+        r.err(f"{path}.description", "must be a string")
+    if len(r.errors) > n or name is None:
+        return None
+    return Firewall(name, ifaces)
 
 
 def _tags(r: _Reader, value: Any) -> dict[str, frozenset[str]]:
@@ -206,25 +253,13 @@ def _tags(r: _Reader, value: Any) -> dict[str, frozenset[str]]:
             continue
         found: set[str] = set()
         for j, m in enumerate(r.seq(members, path)):
-            key = _address_or_mac(m)
+            key = address_or_mac(m)
             if key is None:
                 r.err(f"{path}[{j}]", f"must be an IP address or a MAC, not {_show(m)}")
             else:
                 found.add(key)
         out[tag] = frozenset(found)
     return out
-
-
-def _address_or_mac(value: Any) -> str | None:
-    if not isinstance(value, str):
-        return None
-    mac = normalize_mac(value)
-    if mac is not None:
-        return mac
-    try:
-        return str(ipaddress.ip_address(value.strip()))
-    except ValueError:
-        return None
 
 
 def _zone(r: _Reader, value: Any, path: str) -> Zone | None:

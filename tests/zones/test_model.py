@@ -159,3 +159,21 @@ def test_any_text_is_a_model_or_a_model_error(text):
         load_model(text)
     except ModelError as exc:
         assert exc.errors
+
+
+def test_firewalls_section() -> None:
+    from plantwarden.zones.model import ModelError, load_model
+
+    base = "zones: [{name: a, sl_t: 1}, {name: b, sl_t: 2}]\n"
+    m = load_model(base + "firewalls: [{name: fw1, interfaces: {eth0: a, 'br-ot+': b}}]")
+    assert m.firewall("fw1") is not None and m.firewall("fw1").interfaces == {"eth0": "a", "br-ot+": "b"}
+    assert m.firewall("nope") is None and load_model(base).firewalls == ()
+    with pytest.raises(ModelError) as e:
+        load_model(base + "firewalls: [{name: fw1, interfaces: {eth0: a}}, {name: fw1, interfaces: {}},"
+                          " {name: fw2, interfaces: {averyveryverylongname0: a}}, {interfaces: {eth0: a}}]")
+    assert e.value.errors == [
+        "firewalls[1].interfaces: must be a mapping of interface name -> zone name, with at least one entry",
+        "firewalls[2].interfaces.averyveryverylongname0: must be an interface name such as eth0 or br-ot (at most "
+        "15 characters), not 'averyveryverylongname0'",
+        "firewalls[3].name: is required",
+    ]
