@@ -39,6 +39,8 @@ class Finding:
     rule: Rule | None
     by: Rule | None
     message: str
+    #: shadowed or redundant by several earlier rules together: those rules (``by`` is then None)
+    by_rules: tuple[Rule, ...] = ()
 
 
 def rule_covers(big: Rule, small: Rule) -> bool:
@@ -99,6 +101,10 @@ def analyse(rs: Ruleset) -> list[Finding]:
                                    None, f"accepts {what} from any source to any destination on any port{ifs}"
                                    + ("" if not s.opaque else " (unless its opaque matches narrow it)")))
             f = _earlier(ch, i, s, idx)
+            if f is None or not f.certain:  # several rules together, unless only as unsure as the one
+                g = _several(ch, i, s)
+                if g is not None and (f is None or g.certain):
+                    f = g
             if f is not None:
                 out.append(f)
                 reported.add(i)
@@ -159,6 +165,33 @@ def _earlier(ch: Chain, i: int, s: Rule, idx: _Index) -> Finding | None:
         if maybe is None:
             maybe = r
     return None if maybe is None else _cover_finding(ch, s, maybe, False)
+
+
+def _several(ch: Chain, i: int, s: Rule) -> Finding | None:
+    """``s`` is caught by several earlier terminal rules together (none of them alone covers it)."""
+    from plantwarden.firewall.cover import covering_rules
+
+    if s.action in _NO_VERDICT:
+        return None
+    earlier = [r for r in ch.rules[:i] if r.terminal and not r.empty and rules_overlap(r, s)]
+    if len(earlier) < 2:
+        return None
+    clear = [r for r in earlier if not r.opaque]
+    certain = True
+    used = covering_rules(s, clear) if len(clear) >= 2 else None
+    if used is None:
+        used, certain = covering_rules(s, earlier), False
+    if used is None or len(used) < 2:
+        return None
+    names = ", ".join(f"{r.position} ({r.action})" for r in used)
+    hedge = "" if certain else "possibly "
+    if all(r.action == s.action for r in used):
+        return Finding("redundant", "low", certain, ch, s, None,
+                       f"{hedge}redundant: rules {names} together already match every packet this rule matches",
+                       tuple(used))
+    return Finding("shadowed", "medium", certain, ch, s, None,
+                   f"{hedge}shadowed: rules {names} together match every packet this rule matches first, so this "
+                   f"{s.action or 'rule'} never fires", tuple(used))
 
 
 def _cover_finding(ch: Chain, s: Rule, r: Rule, certain: bool) -> Finding:
@@ -227,5 +260,6 @@ def report(rs: Ruleset, findings: list[Finding], name: str) -> dict[str, Any]:
             "chain": f.chain.name, "hook": f.chain.hook, "policy": f.chain.policy, "message": f.message,
             "rule": None if f.rule is None else rule_doc(f.rule),
             "by": None if f.by is None else rule_doc(f.by),
+            "by_rules": [rule_doc(r) for r in f.by_rules],
         } for f in findings],
     }
