@@ -51,6 +51,10 @@ _REQUEST, _REQUEST_CLASSIFY, _RESPONSE, _EXCEPTION = 0, 1, 2, 3
 #: Every other protocol is classified request by request (DNP3 reads of group 0, CIP by class ...).
 _STATIC_KIND = {"modbus": frozenset({90}), "s7comm": frozenset()}
 _Cached = tuple[Any, FunctionCount, int, "str | None"]
+#: protocols whose messages have no request/response names but ASDU types: an ASDU is a request when
+#: the originator sends it and the decoder classifies it (a command in activation); the rest are answers
+#: and monitor-direction data
+_ASDU_PROTOCOLS = frozenset({"iec104"})
 
 
 class _FlowState:
@@ -108,10 +112,13 @@ class InventoryBuilder:
                 fc.exceptions += 1
             else:
                 fc.requests += 1
-                if ev.is_orig and st.client is not None:
+                if ev.is_orig:
                     kind = hit[3] if mode == _REQUEST else classify(flow.proto or "", fields)
                     if kind is not None:
-                        st.client.behaviour[kind] += 1
+                        acts = fc.activities
+                        acts[kind] = acts.get(kind, 0) + 1
+                        if st.client is not None:
+                            st.client.behaviour[kind] += 1
         elif ev.name == "weird":
             key = (str(fields.get("name", "")), flow.proto or "")
             inv.weirds[key] = inv.weirds.get(key, 0) + 1
@@ -223,13 +230,16 @@ class InventoryBuilder:
             fc = funcs[key] = FunctionCount(key, fname)
         name = ev.name
         kind: str | None = None
-        if name.endswith("_request"):
+        asdu_command = proto in _ASDU_PROTOCOLS and ev.is_orig and classify(proto, fields) is not None
+        if name.endswith("_request") or asdu_command:
             fc.requests += 1
             # behaviour is the originator's: requests the server sends on the client's connection
             # (S7 download_block jobs during a download) do not make the server a programmer
             kind = classify(proto, fields)
-            if ev.is_orig and st.client is not None and kind is not None:
-                st.client.behaviour[kind] += 1
+            if ev.is_orig and kind is not None:
+                fc.activities[kind] = fc.activities.get(kind, 0) + 1
+                if st.client is not None:
+                    st.client.behaviour[kind] += 1
             code = fields.get("function_code")
             static = _STATIC_KIND.get(proto)
             mode = _REQUEST if static is not None and isinstance(code, int) and code not in static \
@@ -267,6 +277,11 @@ def function_key(proto: str, event: str, fields: Mapping[str, Any]) -> tuple[str
     without function codes (CIP, OPC UA ...) is counted by that message name, as key and name.
     """
     code = fields.get("function_code")
+    if code is None and proto in _ASDU_PROTOCOLS:  # IEC 104: one entry per ASDU type
+        tid = fields.get("type_id")
+        if not isinstance(tid, int):
+            return None
+        return str(tid), str(fields.get("type_name") or tid)
     if code is None:
         group = fields.get("userdata_group")
         if group is None:  # a protocol without function codes (CIP, OPC UA ...): the message name

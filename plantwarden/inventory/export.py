@@ -61,7 +61,7 @@ def communication_json(c: Communication) -> dict[str, Any]:
         "last_seen": c.last_seen,
         "functions": [
             {"code": f.code, "name": f.name, "requests": f.requests, "responses": f.responses,
-             "exceptions": f.exceptions}
+             "exceptions": f.exceptions, "activities": dict(sorted(f.activities.items()))}
             for f in sorted(c.functions.values(), key=lambda f: (-f.requests - f.responses, f.code))
         ],
         "security": [{"name": n, "value": v, "count": k} for (n, v), k in sorted(c.security.items())],

@@ -155,6 +155,10 @@ class FunctionCount:
     requests: int = 0
     responses: int = 0
     exceptions: int = 0
+    #: activity (reads, writes, programs, identifies) -> requests the decoder classified so; what the
+    #: zones check puts in function classes (a function's activity may depend on more than its code:
+    #: the CIP class, the BACnet property, the IEC 104 cause)
+    activities: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(slots=True)

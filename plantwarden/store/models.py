@@ -103,6 +103,8 @@ class FunctionRow(Base):
     requests: Mapped[int] = mapped_column(BigInteger)
     responses: Mapped[int] = mapped_column(BigInteger)
     exceptions: Mapped[int] = mapped_column(BigInteger)
+    #: activity -> requests (null in rows stored before revision 0007)
+    activities: Mapped[dict[str, int] | None] = mapped_column(JSON, nullable=True)
 
 
 class SecurityRow(Base):

@@ -135,7 +135,8 @@ class Store:
             for f in s.scalars(select(FunctionRow)):
                 comm = by_id.get(f.communication_id)
                 if comm is not None:
-                    comm.functions[f.code] = FunctionCount(f.code, f.name, f.requests, f.responses, f.exceptions)
+                    comm.functions[f.code] = FunctionCount(f.code, f.name, f.requests, f.responses, f.exceptions,
+                                                           dict(f.activities or {}))
             for sec in s.scalars(select(SecurityRow)):
                 comm = by_id.get(sec.communication_id)
                 if comm is not None:
@@ -455,11 +456,17 @@ class Store:
                 frow = existing.get((cid, code))
                 if frow is None:
                     s.add(FunctionRow(communication_id=cid, code=code, name=fc.name[:128], requests=fc.requests,
-                                      responses=fc.responses, exceptions=fc.exceptions))
+                                      responses=fc.responses, exceptions=fc.exceptions,
+                                      activities=dict(fc.activities)))
                 else:
                     frow.requests += fc.requests
                     frow.responses += fc.responses
                     frow.exceptions += fc.exceptions
+                    if fc.activities:
+                        merged = dict(frow.activities or {})
+                        for act, n in fc.activities.items():
+                            merged[act] = merged.get(act, 0) + n
+                        frow.activities = merged  # a new object: SQLAlchemy sees the change
         sec_ids = [rows[k].id for k, c in todo.items() if c.security]
         known: dict[tuple[int, str, str], SecurityRow] = {}
         for chunk in _chunks(sec_ids):

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 
 from plantwarden.inventory.model import Asset, Communication
-from plantwarden.zones.classes import CLASSES, function_class
+from plantwarden.zones.classes import CLASSES, activity_class, function_class
 from plantwarden.zones.model import Conduit, Zone, ZoneModel
 
 #: violation kinds, in the order a communication is checked
@@ -129,9 +129,20 @@ def classes_of(comm: Communication) -> tuple[dict[str, int], dict[str, list[str]
     counts: dict[str, int] = {}
     names: dict[str, list[str]] = {}
     for fc in sorted(comm.functions.values(), key=lambda f: f.code):
-        cls = function_class(comm.protocol, fc.code, fc.name) or UNCLASSIFIED
-        counts[cls] = counts.get(cls, 0) + (fc.requests or fc.responses)
-        names.setdefault(cls, []).append(fc.name)
+        found: list[tuple[str, int]] = []
+        if fc.activities:  # what the decoder said each request did (docs/inventory.md)
+            for act, n in sorted(fc.activities.items()):
+                found.append((activity_class(comm.protocol, fc.name, act) or UNCLASSIFIED, n))
+            rest = fc.requests - sum(fc.activities.values())
+            if rest > 0:
+                found.append((function_class(comm.protocol, fc.code, fc.name) or UNCLASSIFIED, rest))
+        else:  # stored before activities were kept, or nothing classified: by the function alone
+            found.append((function_class(comm.protocol, fc.code, fc.name) or UNCLASSIFIED,
+                          fc.requests or fc.responses))
+        for cls, n in found:
+            counts[cls] = counts.get(cls, 0) + n
+            if fc.name not in names.setdefault(cls, []):
+                names[cls].append(fc.name)
     return counts, names
 
 

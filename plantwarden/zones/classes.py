@@ -41,7 +41,15 @@ MODE_FUNCTIONS: Final[Mapping[str, frozenset[str]]] = {
     "mms": frozenset({"start", "stop", "resume", "reset"}),
     "ads": frozenset({"write_control"}),
     "bacnet": frozenset({"reinitialize_device"}),
+    "iec104": frozenset({"C_RP_NA_1"}),  # reset process command
 }
+
+
+def activity_class(protocol: str, name: str, activity: str) -> str | None:
+    """The class of requests of function ``name`` that the decoder classified as ``activity``."""
+    if name in MODE_FUNCTIONS.get(protocol, ()):
+        return MODE
+    return _FROM_ACTIVITY.get(activity)
 
 
 
@@ -56,6 +64,8 @@ def _fields(key: str, name: str) -> dict[str, Any]:
                 fields["userdata_subfunction"] = int(parts[2])
     elif key.isdigit():
         fields["function_code"] = int(key)
+        fields["type_id"] = int(key)  # IEC 104: the key is the ASDU type; stored requests are activations
+        fields["cause"] = 6
     return fields
 
 

@@ -22,9 +22,9 @@ def documented() -> set[str]:
 
 
 def paths(obj, prefix=""):
-    """Every field path of a JSON value, lists as ``[]``; the keys of ``identity`` are data, not fields."""
+    """Every field path of a JSON value, lists as ``[]``; the keys of ``identity`` and ``activities`` are data."""
     if isinstance(obj, dict):
-        if prefix.endswith(".identity"):
+        if prefix.endswith((".identity", ".activities")):
             return
         for k, v in obj.items():
             p = f"{prefix}.{k}" if prefix else k
