@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 DATA   ?= data
 
-.PHONY: demo test lint bench protocols detections venv dev-deps system-deps clean
+.PHONY: demo test lint bench protocols detections classes venv dev-deps system-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,10 @@ protocols: dev-deps
 # docs/detections.md quality table: every detection on the labelled captures (demo + tests/data/attacks)
 detections: $(VENV)/.installed
 	$(PY) scripts/detection_quality.py --out docs/detections.md
+
+# docs/function-classes.md: every function of every protocol in its conduit class (docs/zones.md)
+classes: $(VENV)/.installed
+	$(PY) scripts/class_table.py --out docs/function-classes.md
 
 clean:
 	rm -rf $(VENV) $(DATA) .pytest_cache .mypy_cache .ruff_cache

@@ -42,6 +42,7 @@ MODE_FUNCTIONS: Final[Mapping[str, frozenset[str]]] = {
     "ads": frozenset({"write_control"}),
     "bacnet": frozenset({"reinitialize_device"}),
     "iec104": frozenset({"C_RP_NA_1"}),  # reset process command
+    "hartip": frozenset({"perform_device_reset"}),  # HART command 42
 }
 
 
