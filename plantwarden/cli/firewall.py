@@ -77,15 +77,10 @@ def check_command(ruleset: str, fmt: str, model: str | None, fw_name: str | None
 
 
 def _zones_section(rs: Any, model: str, fw_name: str | None, db: str | None) -> dict[str, Any]:
+    from plantwarden.cli.zones import load_model_or_exit, with_stored_tags
     from plantwarden.firewall.zones import KINDS, check_firewall, finding_document
-    from plantwarden.zones.model import ModelError, load_model_file
 
-    try:
-        zm = load_model_file(model)
-    except ModelError as exc:
-        for e in exc.errors:
-            click.echo(f"{safe(model)}: {safe(e)}", err=True)
-        raise click.exceptions.Exit(2) from None
+    zm = load_model_or_exit(model)
     if fw_name is None:
         if len(zm.firewalls) != 1:
             click.echo(f"{safe(model)}: give --firewall NAME (the model has {len(zm.firewalls)} firewalls: "
@@ -102,11 +97,9 @@ def _zones_section(rs: Any, model: str, fw_name: str | None, db: str | None) -> 
     assets: list[Any] = []
     if db is not None:
         from plantwarden.cli.common import open_store
-        from plantwarden.store.tags import tag_members
-        from plantwarden.zones.tags import with_tags
 
         with open_store(db, create=False) as store:
-            zm = with_tags(zm, tag_members(store.tags()))
+            zm = with_stored_tags(zm, store)
             comms, assets = store.communications(), store.assets()
     found_items = check_firewall(rs, zm, fw, comms, assets)
     counts = {k: sum(1 for f in found_items if f.kind == k) for k in KINDS}

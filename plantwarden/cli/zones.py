@@ -1,11 +1,33 @@
-"""``plantwarden zones propose|check``: IEC 62443 zones and conduits against observed traffic (docs/zones.md)."""
+"""``plantwarden zones propose|check|posture``: IEC 62443 zones and conduits against observed traffic (docs/zones.md)."""
 
 from __future__ import annotations
+
+from typing import Any
 
 import click
 
 from plantwarden.cli.common import broken_pipe_guard, db_option, echo_json, open_store
 from plantwarden.cli.render import fmt_ts_short, safe, table
+
+
+def load_model_or_exit(path: str) -> Any:
+    """The validated model, or every error on stderr with its place in the file and exit status 2."""
+    from plantwarden.zones.model import ModelError, load_model_file
+
+    try:
+        return load_model_file(path)
+    except ModelError as exc:
+        for e in exc.errors:
+            click.echo(f"{safe(path)}: {safe(e)}", err=True)
+        raise click.exceptions.Exit(2) from None
+
+
+def with_stored_tags(model: Any, store: Any) -> Any:
+    """The model with the tags kept in the store (`plantwarden tag`) joined to its own."""
+    from plantwarden.store.tags import tag_members
+    from plantwarden.zones.tags import with_tags
+
+    return with_tags(model, tag_members(store.tags()))
 
 
 @click.group("zones")
@@ -28,20 +50,11 @@ def check_command(model: str, db: str, fmt: str, save: bool) -> None:
     Exit status 1 when there is at least one violation, 2 when MODEL is not valid.
     """
     from plantwarden.zones.check import check
-    from plantwarden.zones.model import ModelError, load_model_file
     from plantwarden.zones.report import report_document, report_html
 
-    try:
-        zm = load_model_file(model)
-    except ModelError as exc:
-        for e in exc.errors:
-            click.echo(f"{safe(model)}: {safe(e)}", err=True)
-        raise click.exceptions.Exit(2) from None
+    zm = load_model_or_exit(model)
     with open_store(db, create=False) as store:
-        from plantwarden.store.tags import tag_members
-        from plantwarden.zones.tags import with_tags
-
-        zm = with_tags(zm, tag_members(store.tags()))  # tags kept with `plantwarden tag` join the model's
+        zm = with_stored_tags(zm, store)
         report = check(zm, store.assets(), store.communications())
         if save:
             from plantwarden.cli.alerts import changes_summary
@@ -104,23 +117,12 @@ def posture_command(model: str | None, db: str, fmt: str) -> None:
 
     Exit status 2 when MODEL is not valid.
     """
-    from plantwarden.zones.model import ModelError, load_model_file
     from plantwarden.zones.posture import posture, posture_document, posture_html
 
-    zm = None
-    if model is not None:
-        try:
-            zm = load_model_file(model)
-        except ModelError as exc:
-            for e in exc.errors:
-                click.echo(f"{safe(model)}: {safe(e)}", err=True)
-            raise click.exceptions.Exit(2) from None
+    zm = load_model_or_exit(model) if model is not None else None
     with open_store(db, create=False) as store:
         if zm is not None:
-            from plantwarden.store.tags import tag_members
-            from plantwarden.zones.tags import with_tags
-
-            zm = with_tags(zm, tag_members(store.tags()))
+            zm = with_stored_tags(zm, store)
         result = posture(store.communications(), zm, store.assets())
     if fmt == "json":
         echo_json(posture_document(result))

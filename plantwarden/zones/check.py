@@ -146,16 +146,25 @@ def classes_of(comm: Communication) -> tuple[dict[str, int], dict[str, list[str]
     return counts, names
 
 
+class Placer:
+    """The zone name of each address (None: in no zone), computed once per address."""
+
+    def __init__(self, model: ZoneModel, assets: Iterable[Asset]) -> None:
+        self.model = model
+        self.by_ip = {a.ip: a for a in assets}
+        self.zone_of: dict[str, str | None] = {}
+
+    def __call__(self, ip: str) -> str | None:
+        if ip not in self.zone_of:
+            z = place(self.model, ip, self.by_ip.get(ip))
+            self.zone_of[ip] = z.name if z is not None else None
+        return self.zone_of[ip]
+
+
 def check(model: ZoneModel, assets: Iterable[Asset], comms: Iterable[Communication]) -> Report:
     asset_list = sorted(assets, key=lambda a: (_sort_ip(a.ip)))
-    by_ip = {a.ip: a for a in asset_list}
-    zone_of: dict[str, str | None] = {}
-
-    def zone(ip: str) -> str | None:
-        if ip not in zone_of:
-            z = place(model, ip, by_ip.get(ip))
-            zone_of[ip] = z.name if z is not None else None
-        return zone_of[ip]
+    zone = Placer(model, asset_list)
+    zone_of = zone.zone_of
 
     for a in asset_list:
         zone(a.ip)

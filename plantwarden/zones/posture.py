@@ -17,7 +17,6 @@ are listed beside the verdict: an encrypted but weak channel is still ``encrypte
 
 from __future__ import annotations
 
-import html
 import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -25,6 +24,7 @@ from typing import Any
 
 from plantwarden.inventory.model import Asset, Communication
 from plantwarden.zones.model import ZoneModel
+from plantwarden.zones.report import _e, _table
 
 CLEARTEXT = "cleartext"
 AUTHENTICATED = "authenticated"
@@ -127,16 +127,9 @@ def posture(comms: Iterable[Communication], model: ZoneModel | None = None,
     items = [assess(c) for c in sorted(comms, key=lambda c: (c.client, c.server, c.protocol))]
     if model is None:
         return Posture([Group("all", "all", (), items)], None)
-    from plantwarden.zones.check import place
+    from plantwarden.zones.check import Placer
 
-    by_ip = {a.ip: a for a in assets}
-    zone_of: dict[str, str | None] = {}
-
-    def zone(ip: str) -> str | None:
-        if ip not in zone_of:
-            z = place(model, ip, by_ip.get(ip))
-            zone_of[ip] = z.name if z is not None else None
-        return zone_of[ip]
+    zone = Placer(model, assets)
 
     groups: dict[tuple[str, ...], Group] = {}
     for z in model.zones:
@@ -226,18 +219,6 @@ def posture_document(p: Posture) -> dict[str, Any]:
 
 
 # -- HTML -----------------------------------------------------------------------------------------
-
-def _e(value: Any) -> str:
-    return html.escape("" if value is None else str(value), quote=True)
-
-
-def _table(headers: list[str], rows: list[list[Any]]) -> str:
-    if not rows:
-        return "<p>none</p>"
-    head = "".join(f"<th>{_e(h)}</th>" for h in headers)
-    body = "".join("<tr>" + "".join(f"<td>{_e(c)}</td>" for c in row) + "</tr>" for row in rows)
-    return f"<table><tr>{head}</tr>{body}</table>"
-
 
 _CSS = """body{font-family:system-ui,sans-serif;margin:2em;color:#222}table{border-collapse:collapse;margin:.5em 0 1.5em}
 th,td{border:1px solid #ccc;padding:.25em .5em;text-align:left;vertical-align:top}th{background:#f3f3f3}

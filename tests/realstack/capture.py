@@ -69,14 +69,24 @@ def tcpdump(path: Path, bpf: str) -> Iterator[Path]:
     """Capture loopback traffic matching ``bpf`` into ``path`` while the block runs."""
     need_root()
     exe = need_tool("tcpdump")
-    proc = subprocess.Popen([exe, "-i", "lo", "--immediate-mode", "-U", "-n", "-s", "0", "-w", str(path), bpf],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    with running_capture([exe, "-i", "lo", "--immediate-mode", "-U", "-n", "-s", "0", "-w", str(path), bpf], path):
+        yield path
+
+
+@contextlib.contextmanager
+def running_capture(argv: list[str], path: Path) -> Iterator[Path]:
+    """Run a tcpdump command line (``argv``, maybe behind ``ip netns exec``) while the block runs: wait
+    for it to listen, and at the end for the file to settle, then stop it with SIGINT.
+
+    ``--immediate-mode`` belongs in ``argv``: without it packets wait in kernel blocks that the SIGINT
+    throws away."""
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
     try:
         assert proc.stderr is not None
         deadline = time.monotonic() + 15
         line = ""
-        while time.monotonic() < deadline:  # tcpdump says so once it is capturing
-            line = proc.stderr.readline()
+        while time.monotonic() < deadline:  # tcpdump says so once it is capturing ("data link type" first
+            line = proc.stderr.readline()   # with -i any)
             if "listening on" in line or not line:
                 break
         if "listening on" not in line:

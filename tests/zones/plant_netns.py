@@ -10,10 +10,8 @@ from __future__ import annotations
 
 import os
 import random
-import signal
 import subprocess
 import sys
-import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -165,33 +163,11 @@ class Plant:
     @contextmanager
     def capture(self, path: Path) -> Iterator[Path]:
         """tcpdump in the router on every interface, inbound only: each forwarded packet once."""
-        exe = need_tool("tcpdump")
-        # --immediate-mode: without it packets wait in kernel blocks that SIGINT throws away
-        proc = subprocess.Popen([self.ip, "netns", "exec", self.router, exe, "-i", "any", "-Q", "in",
-                                 "--immediate-mode", "-U", "-n", "-s", "0", "-w", str(path), "tcp"],
-                                stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, text=True)
-        try:
-            assert proc.stderr is not None
-            line = ""
-            for _ in range(5):  # "data link type LINUX_SLL2" comes first with -i any
-                line = proc.stderr.readline()
-                if "listening on" in line or not line:
-                    break
-            if "listening on" not in line:
-                raise RuntimeError(f"tcpdump did not start: {line!r}")
-            time.sleep(0.5)
-            yield path
-            from ..realstack.capture import _settle
+        from ..realstack.capture import running_capture
 
-            _settle(path)
-        finally:
-            proc.send_signal(signal.SIGINT)
-            try:
-                proc.communicate(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
+        with running_capture([self.ip, "netns", "exec", self.router, need_tool("tcpdump"), "-i", "any", "-Q", "in",
+                              "--immediate-mode", "-U", "-n", "-s", "0", "-w", str(path), "tcp"], path):
+            yield path
 
     def teardown(self) -> None:
         for p in self.procs:
