@@ -81,8 +81,16 @@ S7_CLIENT = r"""
 import socket, sys
 import snap7
 # snap7's client cannot choose its source address; the zone namespace's default route decides
+import time
 c = snap7.client.Client()
-c.connect(sys.argv[1], 0, 1, tcp_port=102)
+for attempt in range(5):  # the pure-Python server may still be settling after the readiness probe
+    try:
+        c.connect(sys.argv[1], 0, 1, tcp_port=102)
+        break
+    except Exception:
+        if attempt == 4:
+            raise
+        time.sleep(0.3)
 assert c.db_read(1, 0, 8) == bytearray(range(8))
 c.disconnect()
 """
