@@ -55,17 +55,21 @@ def check_command(model: str, db: str, fmt: str, save: bool) -> None:
     zm = load_model_or_exit(model)
     with open_store(db, create=False) as store:
         zm = with_stored_tags(zm, store)
-        report = check(zm, store.assets(), store.communications())
+        assets, comms = store.assets(), store.communications()
+        report = check(zm, assets, comms)
+        from plantwarden.zones.posture import posture, posture_document
+
+        pdoc = posture_document(posture(comms, zm, assets))
         if save:
             from plantwarden.cli.alerts import changes_summary
             from plantwarden.zones.alerts import save_violation_alerts
 
             click.echo(changes_summary(save_violation_alerts(store, report.violations)), err=True)
     if fmt == "json":
-        echo_json(report_document(report))
+        echo_json(report_document(report, pdoc))
     elif fmt == "html":
         with broken_pipe_guard():
-            click.echo(report_html(report), nl=False)
+            click.echo(report_html(report, pdoc), nl=False)
     else:
         doc = report_document(report)
         s = doc["summary"]

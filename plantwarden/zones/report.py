@@ -46,7 +46,9 @@ def asset_name(asset: Asset) -> str | None:
     return next((ident[n] for n in NAME_FACTS if n in ident), None)
 
 
-def report_document(report: Report) -> dict[str, Any]:
+def report_document(report: Report, posture: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The JSON report; with ``posture`` (a ``plantwarden.zones.posture`` document) its summary per zone
+    and conduit is included under ``posture``."""
     m = report.model
     zones = []
     for z in m.zones:
@@ -74,6 +76,11 @@ def report_document(report: Report) -> dict[str, Any]:
         "unplaced_communications": [{"client": c.client, "server": c.server, "protocol": c.protocol,
                                      "flows": c.flows, "first_seen": c.first_seen, "last_seen": c.last_seen}
                                     for c in report.unplaced],
+        **({} if posture is None else {"posture": {
+            "summary": posture["summary"],
+            "groups": [{"scope": g["scope"], "name": g["name"], "zones": g["zones"], "verdict": g["verdict"],
+                        "cleartext_protocols": g["cleartext_protocols"]} for g in posture["groups"]],
+        }}),
     }
 
 
@@ -109,9 +116,9 @@ _VHEAD = ["kind", "client", "client zone", "server", "server zone", "protocol", 
           "last seen"]
 
 
-def report_html(report: Report) -> str:
+def report_html(report: Report, posture: dict[str, Any] | None = None) -> str:
     """One self-contained page (no script, no external resource); every string is escaped."""
-    doc = report_document(report)
+    doc = report_document(report, posture)
     s = doc["summary"]
     parts = [f"<!DOCTYPE html><html><head><meta charset=\"utf-8\"><title>plantwarden zones check</title>"
              f"<style>{_CSS}</style></head><body><h1>Zones and conduits check</h1>",
@@ -142,5 +149,10 @@ def report_html(report: Report) -> str:
                  + _table(["client", "server", "protocol", "flows"],
                           [[u["client"], u["server"], u["protocol"], u["flows"]]
                            for u in doc["unplaced_communications"]]))
+    if "posture" in doc:
+        parts.append("<h2>Encryption posture</h2>" + _table(
+            ["scope", "zone or conduit", "verdict", "cleartext protocols"],
+            [[g["scope"], g["name"], g["verdict"] or "no traffic", ", ".join(g["cleartext_protocols"]) or "-"]
+             for g in doc["posture"]["groups"]]) + "<p>Details: <code>plantwarden zones posture --model</code>.</p>")
     parts.append("</body></html>\n")
     return "".join(parts)

@@ -16,7 +16,8 @@ from .test_check import MODEL
 DOC = ROOT / "docs" / "zones.md"
 ROW = re.compile(r"^\| `([a-z_\[\]\.]+)` \|", re.M)
 #: objects whose keys are data (function classes), not fields
-DATA_KEYS = (".function_classes", ".functions")
+DATA_KEYS = (".function_classes", ".functions", "posture.summary", "posture.groups", "posture.groups[]")  # the last two: their
+# fields are listed in the text of their rows
 
 
 def documented() -> set[str]:
@@ -50,7 +51,10 @@ def full_document(demo) -> dict:
     comms.append(Communication("10.10.97.1", "10.10.99.66", "modbus", "tcp", 1.0, 2.0, {502}, 1))
     assets = [*demo.assets, Asset("192.0.2.1", 1.0, 2.0)]
     comms.append(Communication("192.0.2.1", "10.10.10.11", "modbus", "tcp", 1.0, 2.0, {502}, 1))
-    return report_document(check(load_model(text), assets, comms))
+    from plantwarden.zones.posture import posture, posture_document
+
+    model = load_model(text)
+    return report_document(check(model, assets, comms), posture_document(posture(comms, model, assets)))
 
 
 def test_every_json_field_is_documented_and_every_documented_field_exists(demo):
