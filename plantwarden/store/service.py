@@ -7,6 +7,7 @@ whose hash is already stored changes nothing (docs/inventory.md, "Store").
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import threading
@@ -89,11 +90,51 @@ def _chunks(items: Sequence[T]) -> Iterator[Sequence[T]]:
 class Store:
     """Open (creating or migrating) the database at ``target``: a file path or a SQLAlchemy URL."""
 
-    def __init__(self, target: str | os.PathLike[str]) -> None:
+    def __init__(self, target: str | os.PathLike[str], actor: str | None = None) -> None:
         self.engine = make_engine(target)
         upgrade(self.engine)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
         self._write_lock = threading.Lock()
+        self.target = os.fspath(target)
+        #: who the changes made through this store are by, in the audit log (docs/audit.md)
+        self.actor = actor or f"cli:{_os_user()}"
+        self._signer: Any = None
+
+    # -- the audit log (docs/audit.md) --------------------------------------------------------------
+
+    def audit_key_path(self) -> Any:
+        from plantwarden.audit.log import default_key_path
+
+        return default_key_path(self.target)
+
+    def _audit(self, s: Session, action: str, obj: str, before: Any = None, after: Any = None) -> None:
+        """Append an audit entry in the caller's transaction (checkpoints signed with the store's key)."""
+        from plantwarden.audit.log import append, load_or_create_key
+
+        if self._signer is None:
+            self._signer = load_or_create_key(self.audit_key_path())
+        append(s, self.actor, action, obj, before, after, signer=self._signer)
+
+    def audit_entries(self, since: float | None = None) -> list[Any]:
+        from plantwarden.audit.log import entries
+
+        with self._sessions() as s:
+            return entries(s, since)
+
+    def audit_checkpoint(self) -> int | None:
+        """Sign the head of the audit log now (as at shutdown); its sequence number, None when empty."""
+        from plantwarden.audit.log import checkpoint, load_or_create_key
+
+        if self._signer is None:
+            self._signer = load_or_create_key(self.audit_key_path())
+        with self._write_lock, self._sessions.begin() as s:
+            return checkpoint(s, self._signer)
+
+    def audit_verify(self, public_key: Any) -> Any:
+        from plantwarden.audit.log import verify
+
+        with self._sessions() as s:
+            return verify(s, public_key)
 
     def close(self) -> None:
         self.engine.dispose()
@@ -199,16 +240,23 @@ class Store:
         Raises ``UnknownAlertError`` for an unknown id, ``InvalidInput`` for an unknown state or a
         suppression without a reason.
         """
+        before = self.alert(alert_id)
         with self._write_lock, self._sessions.begin() as s:
             set_state(s, alert_id, state, reason, time.time() if at is None else at)
+            self._audit(s, "alert.state", f"alert {alert_id}", {"state": before.alert.state},
+                        {"state": state, "reason": reason})
         return self.alert(alert_id)
 
     # -- indicators of compromise (docs/iocs.md) ---------------------------------------------------
 
     def add_indicators(self, indicators: Iterable[Indicator], at: float | None = None) -> IndicatorChanges:
         """Insert or update indicators, keyed by (source, kind, value), in one transaction."""
+        items = list(indicators)
         with self._write_lock, self._sessions.begin() as s:
-            return save_indicators(s, indicators, time.time() if at is None else at)
+            ch = save_indicators(s, items, time.time() if at is None else at)
+            self._audit(s, "ioc.import", f"indicators from {sorted({i.source for i in items})}", None,
+                        {"given": len(items), "added": ch.added, "updated": ch.updated})
+            return ch
 
     def indicators(self, kind: str | None = None, source: str | None = None) -> list[Indicator]:
         """The stored indicators in the order they were added, optionally of one kind / source."""
@@ -218,7 +266,10 @@ class Store:
     def remove_indicator(self, indicator_id: int) -> Indicator:
         """Delete one indicator and return it; raises ``UnknownIndicatorError`` for an unknown id."""
         with self._write_lock, self._sessions.begin() as s:
-            return delete_indicator(s, indicator_id)
+            ind = delete_indicator(s, indicator_id)
+            self._audit(s, "ioc.remove", f"indicator {indicator_id}",
+                        {"kind": ind.kind, "value": ind.value, "source": ind.source}, None)
+            return ind
 
     def indicator_matcher(self) -> IndicatorMatcher:
         """Every stored indicator in a matcher (for the detections' context)."""
@@ -234,19 +285,27 @@ class Store:
     def merge_baseline(self, learned: Baseline, at: float | None = None) -> BaselineChanges:
         """Add a learned baseline to the stored one, in one transaction."""
         with self._write_lock, self._sessions.begin() as s:
-            return merge_baseline(s, learned, time.time() if at is None else at)
+            ch = merge_baseline(s, learned, time.time() if at is None else at)
+            self._audit(s, "baseline.merge", "baseline", None, dataclasses.asdict(ch))
+            return ch
 
     def remove_from_baseline(self, client: str | None = None, server: str | None = None,
                              protocol: str | None = None, function: str | None = None,
                              register: tuple[int, int] | None = None) -> int:
         """Remove matching pairs (or one function of them, or one register's value range); how many went."""
         with self._write_lock, self._sessions.begin() as s:
-            return remove_from_baseline(s, client, server, protocol, function, register)
+            n = remove_from_baseline(s, client, server, protocol, function, register)
+            self._audit(s, "baseline.remove", "baseline", {"client": client, "server": server, "protocol": protocol,
+                                                           "function": function, "register": register},
+                        {"removed": n})
+            return n
 
     def clear_baseline(self) -> tuple[int, int]:
         """Forget the whole baseline: (pairs, value ranges) removed."""
         with self._write_lock, self._sessions.begin() as s:
-            return clear_baseline(s)
+            pairs, values = clear_baseline(s)
+            self._audit(s, "baseline.clear", "baseline", {"pairs": pairs, "values": values}, None)
+            return pairs, values
 
     def accept_alert(self, alert_id: int, at: float | None = None) -> tuple[StoredAlert, BaselineChanges]:
         """Add what deviation alert ``alert_id`` saw to the baseline and resolve it, in one transaction.
@@ -266,11 +325,17 @@ class Store:
                 raise InvalidInput(f"alert {alert_id} ({found[0].alert.detection}) is not a baseline deviation")
             changes = merge_baseline(s, delta, now)
             set_state(s, alert_id, RESOLVED, "accepted into the baseline", now)
+            self._audit(s, "alert.accept", f"alert {alert_id}", {"state": found[0].alert.state},
+                        {"state": RESOLVED, "baseline": dataclasses.asdict(changes)})
         return self.alert(alert_id), changes
 
     def add_window(self, window: ChangeWindow, at: float | None = None) -> ChangeWindow:
+        from plantwarden.baseline.windows import window_document
+
         with self._write_lock, self._sessions.begin() as s:
-            return add_window(s, window, time.time() if at is None else at)
+            w = add_window(s, window, time.time() if at is None else at)
+            self._audit(s, "window.add", f"change window {w.id}", None, window_document(w))
+            return w
 
     def approve_in_window(self, window: ChangeWindow, at: float | None = None) -> list[int]:
         """Approve the stored new alerts of change detections that ``window`` covers entirely (a window
@@ -297,8 +362,12 @@ class Store:
 
     def remove_window(self, window_id: int) -> ChangeWindow:
         """Delete one change window; raises ``UnknownWindowError`` for an unknown id."""
+        from plantwarden.baseline.windows import window_document
+
         with self._write_lock, self._sessions.begin() as s:
-            return delete_window(s, window_id)
+            w = delete_window(s, window_id)
+            self._audit(s, "window.remove", f"change window {window_id}", window_document(w), None)
+            return w
 
     def add_tags(self, tag: str, addresses: Iterable[str], note: str | None = None,
                  at: float | None = None) -> list[str]:
@@ -307,14 +376,19 @@ class Store:
         from plantwarden.store.tags import add_tags
 
         with self._write_lock, self._sessions.begin() as s:
-            return add_tags(s, tag, addresses, note, time.time() if at is None else at)
+            added = add_tags(s, tag, addresses, note, time.time() if at is None else at)
+            if added:
+                self._audit(s, "tag.add", f"tag {tag}", None, {"addresses": added, "note": note})
+            return added
 
     def remove_tags(self, tag: str, addresses: Iterable[str] = ()) -> list[str]:
         """Take ``tag`` off the addresses (off all when none is given); returns those it was on."""
         from plantwarden.store.tags import remove_tags
 
         with self._write_lock, self._sessions.begin() as s:
-            return remove_tags(s, tag, addresses)
+            gone = remove_tags(s, tag, addresses)
+            self._audit(s, "tag.remove", f"tag {tag}", {"addresses": gone}, None)
+            return gone
 
     def tags(self) -> list[Tag]:
         """Every tag on every address, by tag then address."""
@@ -363,6 +437,12 @@ class Store:
                     changes = save_alerts(s, cap.id, alerts, window, cap.analyzed_at, approvals)
                     if learned is not None:
                         merge_baseline(s, learned, cap.analyzed_at)
+                    self._audit(s, "capture.analyze", f"capture {info.sha256}",
+                                None, {"name": info.name, "packets": info.packets, "assets": len(inv.assets),
+                                       "communications": len(inv.communications),
+                                       "alerts": {"new": len(changes.new_ids), "merged": len(changes.updated_ids),
+                                                  "approved": len(changes.approved_ids)},
+                                       "learned": learned is not None})
             except IntegrityError:
                 # another writer stored the same capture at the same time
                 if self.capture(info.sha256) is not None:
@@ -481,6 +561,15 @@ class Store:
                     known[k] = srow = SecurityRow(communication_id=cid, name=k[1], value=k[2], count=0)
                     s.add(srow)
                 srow.count += count
+
+
+def _os_user() -> str:
+    import getpass
+
+    try:
+        return getpass.getuser()
+    except Exception:  # no user name in this environment (a container without passwd entry)
+        return str(os.getuid()) if hasattr(os, "getuid") else "unknown"
 
 
 def approve_alerts(alerts: Iterable[Alert], windows: Sequence[ChangeWindow]) -> tuple[list[Alert], dict[int, str]]:
