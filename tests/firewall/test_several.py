@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from plantwarden.firewall import analyse, load, parse_iptables_save
 
-from .test_soundness import _RULE, _fires
+from .test_soundness import _RULE, _fires, ruleset_text
 
 KNOWN = """*filter
 :INPUT DROP [0:0]
@@ -72,12 +72,7 @@ def test_every_rule_that_never_fires_is_reported(specs, policy) -> None:
     """Completeness: a terminal rule without opaque matches that no packet reaches is reported, by one rule
     or by several. The packets are every combination of the boundaries the rule set draws (each interval's
     first and last value and the values just outside), so every region the rules tell apart has one."""
-    lines = []
-    for src, proto, port, iface, action in specs:
-        if port and proto not in ("-p tcp", "-p udp"):
-            proto = "-p tcp"
-        lines.append(f"-A INPUT {src} {proto} {port} {iface} -j {action}")
-    text = f"*filter\n:INPUT {policy} [0:0]\n" + "\n".join(lines) + "\nCOMMIT\n"
+    text = ruleset_text(specs, policy)
     rs = parse_iptables_save(text)
     rules = rs.chains[0].rules
     ports, addrs = {0, 65535}, {0, 2**32 - 1}

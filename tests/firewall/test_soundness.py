@@ -67,15 +67,20 @@ _RULE = st.tuples(st.sampled_from(SRCS), st.sampled_from(PROTOS), st.sampled_fro
                   st.sampled_from(IFACES), st.sampled_from(ACTIONS))
 
 
-@settings(max_examples=400, deadline=None)
-@given(st.lists(_RULE, min_size=1, max_size=7), st.sampled_from(["ACCEPT", "DROP"]))
-def test_certain_findings_hold_on_every_packet(specs, policy):
+def ruleset_text(specs: list[tuple[str, str, str, str, str]], policy: str) -> str:
+    """An iptables-save INPUT chain from drawn rule parts (a port match forces TCP when needed)."""
     lines = []
     for src, proto, port, iface, action in specs:
         if port and proto not in ("-p tcp", "-p udp"):
             proto = "-p tcp"
         lines.append(f"-A INPUT {src} {proto} {port} {iface} -j {action}")
-    text = f"*filter\n:INPUT {policy} [0:0]\n" + "\n".join(lines) + "\nCOMMIT\n"
+    return f"*filter\n:INPUT {policy} [0:0]\n" + "\n".join(lines) + "\nCOMMIT\n"
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(_RULE, min_size=1, max_size=7), st.sampled_from(["ACCEPT", "DROP"]))
+def test_certain_findings_hold_on_every_packet(specs, policy):
+    text = ruleset_text(specs, policy)
     rs = parse_iptables_save(text)
     assert not rs.unparsed, rs.unparsed
     rules = rs.chains[0].rules
