@@ -356,6 +356,7 @@ main.add_command(__import__("plantwarden.cli.export", fromlist=["export_group"])
 main.add_command(__import__("plantwarden.cli.zones", fromlist=["zones_group"]).zones_group)  # zones and conduits (cli/zones.py)
 main.add_command(__import__("plantwarden.cli.tags", fromlist=["tag_group"]).tag_group)  # asset tags (cli/tags.py)
 main.add_command(__import__("plantwarden.cli.audit", fromlist=["audit_group"]).audit_group)  # audit log (cli/audit.py)
+main.add_command(__import__("plantwarden.cli.users", fromlist=["user_group"]).user_group)  # accounts (cli/users.py)
 main.add_command(__import__("plantwarden.cli.firewall", fromlist=["firewall_group"]).firewall_group)  # rule sets (cli/firewall.py)
 
 

@@ -397,6 +397,78 @@ class Store:
         with self._sessions() as s:
             return load_tags(s)
 
+    # -- accounts and API tokens (docs/accounts.md) ------------------------------------------------
+
+    def add_user(self, username: str, role: str, password: str) -> Any:
+        from plantwarden.auth import accounts
+
+        with self._write_lock, self._sessions.begin() as s:
+            u = accounts.add_user(s, username, role, password, time.time())
+            self._audit(s, "user.add", f"user {username}", None, {"role": role})
+            return u
+
+    def set_user_role(self, username: str, role: str) -> Any:
+        from plantwarden.auth import accounts
+
+        with self._write_lock, self._sessions.begin() as s:
+            u, before = accounts.set_role(s, username, role, time.time())
+            self._audit(s, "user.role", f"user {username}", {"role": before}, {"role": role})
+            return u
+
+    def set_user_password(self, username: str, password: str) -> Any:
+        from plantwarden.auth import accounts
+
+        with self._write_lock, self._sessions.begin() as s:
+            u = accounts.set_password(s, username, password, time.time())
+            self._audit(s, "user.password", f"user {username}", None, {"password": "changed"})
+            return u
+
+    def set_user_disabled(self, username: str, disabled: bool) -> Any:
+        from plantwarden.auth import accounts
+
+        with self._write_lock, self._sessions.begin() as s:
+            u = accounts.set_disabled(s, username, disabled, time.time())
+            self._audit(s, "user.disable" if disabled else "user.enable", f"user {username}",
+                        {"disabled": not disabled}, {"disabled": disabled})
+            return u
+
+    def users(self) -> list[Any]:
+        from plantwarden.auth import accounts
+
+        with self._sessions() as s:
+            return accounts.list_users(s)
+
+    def authenticate(self, username: str, password: str) -> Any:
+        """The user, or None; every attempt is in the audit log (the name as typed, never the password)."""
+        from plantwarden.auth import accounts
+
+        with self._write_lock, self._sessions.begin() as s:
+            u = accounts.authenticate(s, username, password, time.time())
+            self._audit(s, "user.login" if u is not None else "user.login_failed", f"user {username[:128]}")
+            return u
+
+    def create_token(self, username: str, name: str) -> tuple[int, str]:
+        """A new API token: (id, secret). The secret is shown once and stored only as its SHA-256."""
+        from plantwarden.auth import accounts
+
+        with self._write_lock, self._sessions.begin() as s:
+            tid, secret = accounts.create_token(s, username, name, time.time())
+            self._audit(s, "token.create", f"token {tid}", None, {"user": username, "name": name})
+            return tid, secret
+
+    def token_user(self, secret: str) -> Any:
+        from plantwarden.auth import accounts
+
+        with self._write_lock, self._sessions.begin() as s:
+            return accounts.token_user(s, secret, time.time())
+
+    def revoke_token(self, token_id: int) -> None:
+        from plantwarden.auth import accounts
+
+        with self._write_lock, self._sessions.begin() as s:
+            tid, name = accounts.revoke_token(s, token_id)
+            self._audit(s, "token.revoke", f"token {tid}", {"name": name, "revoked": False}, {"revoked": True})
+
     # -- the one writer ---------------------------------------------------------------------------
 
     def save(self, info: CaptureInfo, inv: Inventory, alerts: Iterable[Alert] = (), window: float = WINDOW,
