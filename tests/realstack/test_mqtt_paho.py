@@ -34,15 +34,25 @@ def _need_broker() -> None:
             pytest.skip("no MQTT broker on 127.0.0.1:1883 (apt-get install mosquitto)")
 
 
-def _client(client_id: str, v5: bool, keepalive: int) -> Any:
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _client(client_id: str, v5: bool, keepalive: int, port: int) -> Any:
     """A connected client with its network loop running (CONNACK received: paho would otherwise
-    send the next packets before the broker's answer, which makes the packet order vary)."""
+    send the next packets before the broker's answer, which makes the packet order vary).
+
+    The client connects from ``port`` so that the capture holds its connection only: in CI other
+    things talk to the machine's broker too (a capture once held two undecodable packets of a
+    stranger's connection)."""
     proto = paho.MQTTv5 if v5 else paho.MQTTv311
     c = paho.Client(paho.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=proto)
     c.username_pw_set(USER, PASSWORD)
     connected = threading.Event()
     c.on_connect = lambda *a: connected.set()
-    c.connect(*BROKER, keepalive=keepalive)
+    c.connect(*BROKER, keepalive=keepalive, bind_address="127.0.0.1", bind_port=port)
     c.loop_start()
     assert connected.wait(10)
     return c
@@ -73,14 +83,17 @@ def mqtt_capture(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
         if len(got) == 3:
             three.set()
 
-    with tcpdump(path, "tcp port 1883"):
-        sub = _client(f"pw-sub-{run}", v5=False, keepalive=30)
+    sub_port, pub_port = _free_port(), _free_port()
+    while pub_port == sub_port:
+        pub_port = _free_port()
+    with tcpdump(path, f"tcp port 1883 and (tcp port {sub_port} or tcp port {pub_port})"):
+        sub = _client(f"pw-sub-{run}", v5=False, keepalive=30, port=sub_port)
         sub.on_message = on_message
         sub.on_subscribe = lambda *a: subscribed.set()
         sub.subscribe(f"{base}/#", qos=2)
         assert subscribed.wait(10)
 
-        pub = _client(f"pw-pub-{run}", v5=True, keepalive=20)
+        pub = _client(f"pw-pub-{run}", v5=True, keepalive=20, port=pub_port)
         pub.publish(f"{base}/temp", b"21.5", qos=0).wait_for_publish(10)
         pub.publish(f"{base}/state", b"\x00\x01\xff", qos=1).wait_for_publish(10)
         pub.publish(f"{base}/cmd", "start pump 3", qos=2).wait_for_publish(10)
