@@ -26,7 +26,7 @@ system-deps:
 	@bash scripts/system-deps.sh
 
 demo: $(VENV)/.installed
-	$(VENV)/bin/plantwarden demo --data $(DATA)
+	$(VENV)/bin/plantwarden demo --data $(DATA) $(DEMO_ARGS)
 
 lint: $(VENV)/.dev-installed
 	$(VENV)/bin/ruff check plantwarden tests scripts

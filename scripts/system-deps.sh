@@ -2,7 +2,8 @@
 # Installs the Debian packages the test suite needs: tshark (Wireshark's dissectors are the decoding
 # oracle), tcpdump (captures of real protocol stacks) and libpcap0.8 (live capture, `plantwarden watch`,
 # loads it with ctypes), iptables and nftables (rule sets made by the real tools for the firewall
-# analysis tests). Needs root, as on the dev machines and CI.
+# analysis tests), chromium (the dashboard's end-to-end tests drive it with Playwright; Playwright's own
+# browser download is not used). Needs root, as on the dev machines and CI.
 set -euo pipefail
 missing=()
 command -v tshark >/dev/null 2>&1 || missing+=(tshark)
@@ -10,6 +11,7 @@ command -v tcpdump >/dev/null 2>&1 || missing+=(tcpdump)
 ldconfig -p 2>/dev/null | grep -q 'libpcap\.so\.0\.8' || missing+=(libpcap0.8)
 { command -v iptables-save || [ -x /usr/sbin/iptables-save ]; } >/dev/null 2>&1 || missing+=(iptables)
 { command -v nft || [ -x /usr/sbin/nft ]; } >/dev/null 2>&1 || missing+=(nftables)
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 [ ${#missing[@]} -eq 0 ] && exit 0
 if [ "$(id -u)" != 0 ]; then
   echo "system-deps: please install ${missing[*]} (Debian packages); tests that need them will skip" >&2

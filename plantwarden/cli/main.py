@@ -304,8 +304,13 @@ def flows_table(items: list[Any]) -> str:
 @main.command()
 @click.option("--data", "data_dir", type=click.Path(file_okay=False, path_type=Path), default=Path("data"),
               show_default=True, help="Directory for the demo capture and its database.")
-def demo(data_dir: Path) -> None:
-    """Generate a demo plant capture, analyse it and show the inventory."""
+@click.option("--no-serve", "no_serve", is_flag=True,
+              help="Stop after the analysis (for scripts and tests) instead of serving the dashboard.")
+@click.option("--host", default="127.0.0.1", show_default=True, help="Address the dashboard listens on.")
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="Port the dashboard listens on.")
+def demo(data_dir: Path, no_serve: bool, host: str, port: int) -> None:
+    """Generate a demo plant capture, analyse it, show the inventory, then serve the dashboard."""
     try:
         from plantwarden.demo import generate_demo_capture
     except ImportError as exc:  # pragma: no cover - the demo package is part of the distribution
@@ -332,6 +337,17 @@ def demo(data_dir: Path) -> None:
     click.echo(f"next:     {prog} assets --db {db}   |   {prog} flows --db {db}")
     click.echo(f"          {prog} alerts --db {db}   (then {prog} alert ack|resolve|suppress ID)")
     click.echo(f"          {prog} decode {capture} --format jsonl   (the event log)")
+    if no_serve:
+        click.echo(f"          {prog} serve --db {db}   (the dashboard)")
+        return
+    from plantwarden.cli.serve import first_admin, run_server
+
+    with open_store(db, create=True) as store:
+        created = first_admin(store)
+        login = (f"sign in as {created[0]} with password {created[1]}   (generated now, shown once)\n"
+                 if created is not None else
+                 f"sign in with an account of this database ({prog} user list; {prog} user passwd NAME)\n")
+        run_server(store, host, port, banner="\n" + login)
 
 
 def _program() -> str:
@@ -358,6 +374,7 @@ main.add_command(__import__("plantwarden.cli.tags", fromlist=["tag_group"]).tag_
 main.add_command(__import__("plantwarden.cli.audit", fromlist=["audit_group"]).audit_group)  # audit log (cli/audit.py)
 main.add_command(__import__("plantwarden.cli.users", fromlist=["user_group"]).user_group)  # accounts (cli/users.py)
 main.add_command(__import__("plantwarden.cli.firewall", fromlist=["firewall_group"]).firewall_group)  # rule sets (cli/firewall.py)
+main.add_command(__import__("plantwarden.cli.serve", fromlist=["serve_command"]).serve_command)  # web (cli/serve.py)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -148,7 +148,12 @@ class AlertRow(Base):
     """One alert: the occurrences of one finding (detection, key) close in traffic time, across captures."""
 
     __tablename__ = "alerts"
-    __table_args__ = (Index("ix_alerts_detection_key", "detection", "key"),)
+    __table_args__ = (Index("ix_alerts_detection_key", "detection", "key"),
+                      Index("ix_alerts_state_severity", "state", "severity"),
+                      Index("ix_alerts_last_seen", "last_seen"),
+                      Index("ix_alerts_state_last_seen", "state", "last_seen"),
+                      Index("ix_alerts_src", "src"),
+                      Index("ix_alerts_dst", "dst"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     detection: Mapped[str] = mapped_column(String(64))
@@ -333,3 +338,50 @@ class ApiTokenRow(Base):
     created_at: Mapped[float] = mapped_column(Double)
     last_used: Mapped[float | None] = mapped_column(Double, nullable=True)
     revoked: Mapped[bool] = mapped_column(Boolean)
+
+
+class WebSessionRow(Base):
+    """A login session of the web service (docs/web.md), kept as the SHA-256 of its cookie."""
+
+    __tablename__ = "web_sessions"
+    __table_args__ = (UniqueConstraint("token_hash", name="uq_web_sessions_hash"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    token_hash: Mapped[str] = mapped_column(String(64))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf: Mapped[str] = mapped_column(String(64))
+    created_at: Mapped[float] = mapped_column(Double)
+    last_seen: Mapped[float] = mapped_column(Double)
+    expires_at: Mapped[float] = mapped_column(Double)
+    address: Mapped[str | None] = mapped_column(String(64), nullable=True)
+
+
+class CaptureJobRow(Base):
+    """A capture uploaded to the web service and its analysis in the background."""
+
+    __tablename__ = "capture_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    path: Mapped[str] = mapped_column(Text)
+    size: Mapped[int] = mapped_column(BigInteger)
+    done: Mapped[int] = mapped_column(BigInteger)  # bytes read so far
+    state: Mapped[str] = mapped_column(String(16))  # queued, running, done, failed
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    sha256: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    actor: Mapped[str] = mapped_column(String(128))
+    created_at: Mapped[float] = mapped_column(Double)
+    started_at: Mapped[float | None] = mapped_column(Double, nullable=True)
+    finished_at: Mapped[float | None] = mapped_column(Double, nullable=True)
+
+
+class SettingRow(Base):
+    """One setting of the service (docs/web.md, "Settings")."""
+
+    __tablename__ = "settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[float] = mapped_column(Double)
+    updated_by: Mapped[str] = mapped_column(String(128))

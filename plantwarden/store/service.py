@@ -7,6 +7,7 @@ whose hash is already stored changes nothing (docs/inventory.md, "Store").
 
 from __future__ import annotations
 
+import copy
 import dataclasses
 import hashlib
 import os
@@ -99,6 +100,23 @@ class Store:
         #: who the changes made through this store are by, in the audit log (docs/audit.md)
         self.actor = actor or f"cli:{_os_user()}"
         self._signer: Any = None
+
+    def acting(self, actor: str) -> Store:
+        """The same store (engine, writer lock, audit key) acting for ``actor``: the web service makes
+        one per request so that the audit log names the signed-in user (docs/audit.md)."""
+        other = copy.copy(self)
+        other.actor = actor
+        return other
+
+    @contextmanager
+    def read(self) -> Iterator[Session]:
+        """A read-only session, for services with queries of their own (the dashboard's pages)."""
+        with self._sessions() as s:
+            yield s
+
+    def record(self, s: Session, action: str, obj: str, before: Any = None, after: Any = None) -> None:
+        """Append an audit entry inside a transaction from :meth:`transaction`."""
+        self._audit(s, action, obj, before, after)
 
     # -- the audit log (docs/audit.md) --------------------------------------------------------------
 
@@ -246,6 +264,23 @@ class Store:
             self._audit(s, "alert.state", f"alert {alert_id}", {"state": before.alert.state},
                         {"state": state, "reason": reason})
         return self.alert(alert_id)
+
+    def set_alert_states(self, alert_ids: Iterable[int], state: str, reason: str | None = None) -> list[int]:
+        """One state change for several alerts in one transaction (triage in bulk), one audit entry
+        each; all or none. Returns the ids changed (in the order given, without repeats)."""
+        ids = list(dict.fromkeys(int(i) for i in alert_ids))
+        now = time.time()
+        with self._write_lock, self._sessions.begin() as s:
+            states: dict[int, str] = {}
+            if ids:
+                states = {i: st for i, st in s.execute(select(AlertRow.id, AlertRow.state).where(AlertRow.id.in_(ids)))}
+            for alert_id in ids:
+                if alert_id not in states:
+                    raise UnknownAlertError(f"no alert with id {alert_id}")
+                set_state(s, alert_id, state, reason, now)
+                self._audit(s, "alert.state", f"alert {alert_id}", {"state": states[alert_id]},
+                            {"state": state, "reason": reason})
+        return ids
 
     # -- indicators of compromise (docs/iocs.md) ---------------------------------------------------
 

@@ -215,7 +215,7 @@ def test_analyze_real_captures_into_either_database(runner, target):
 
 def test_demo(runner, tmp_path):
     data = tmp_path / "demo-data"
-    res = runner.invoke(main, ["demo", "--data", str(data)])
+    res = runner.invoke(main, ["demo", "--data", str(data), "--no-serve"])
     assert res.exit_code == 0, res.output
     assert (data / "plantwarden.db").is_file()
     caps = list(data.glob("*.pcap"))
@@ -224,7 +224,7 @@ def test_demo(runner, tmp_path):
     assert f"capture:  {caps[0]}" in res.output
     assert "engineering_workstation" in res.output and "PLC2-MIXER" in res.output
     assert "Communications" in res.output
-    again = runner.invoke(main, ["demo", "--data", str(data)])
+    again = runner.invoke(main, ["demo", "--data", str(data), "--no-serve"])
     assert again.exit_code == 0 and "already analysed" in again.output and "PLC2-MIXER" in again.output
 
 

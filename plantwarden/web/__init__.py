@@ -1,0 +1,1 @@
+"""The web service: REST API and dashboard over the store (docs/web.md)."""

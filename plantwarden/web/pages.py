@@ -1,0 +1,539 @@
+"""The dashboard's pages (docs/web.md, "Pages"): server-rendered with Jinja2 (autoescaped), no inline
+script or style, so that the Content-Security-Policy forbids any script but the site's own file."""
+
+from __future__ import annotations
+
+import csv
+import io
+import secrets
+import time
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, HTTPException, Query, Request, UploadFile
+from fastapi.responses import RedirectResponse, Response
+from sqlalchemy import func, select
+
+from plantwarden.auth.roles import PERMISSIONS, ROLES, allowed
+from plantwarden.core.alerts import STATES
+from plantwarden.core.errors import Conflict, InvalidInput
+from plantwarden.store.models import AuditEntryRow, BaselinePairRow
+from plantwarden.web import queries
+from plantwarden.web.security import (
+    LOGIN_CSRF_COOKIE,
+    SESSION_COOKIE,
+    identify,
+    need,
+    new_login_csrf,
+    safe_next,
+    same_origin,
+)
+from plantwarden.web.sessions import (
+    SETTINGS,
+    WebUser,
+    change_settings,
+    close_session,
+    close_user_sessions,
+    open_session,
+)
+
+router = APIRouter(include_in_schema=False)
+Read = Annotated[WebUser, Depends(need("dashboards.read"))]
+SEVERITY_COLORS = {"critical": "#8b0000", "high": "#d9480f", "medium": "#e0a800", "low": "#4a7bb7"}
+
+NAV = (("/", "Overview", "dashboards.read"), ("/assets", "Assets", "dashboards.read"),
+       ("/map", "Network map", "dashboards.read"), ("/alerts", "Alerts", "dashboards.read"),
+       ("/captures", "Captures", "dashboards.read"), ("/baselines", "Baselines", "dashboards.read"),
+       ("/audit", "Audit log", "audit.read"), ("/settings", "Settings", "dashboards.read"))
+
+
+def render(request: Request, template: str, user: WebUser | None, status: int = 200,
+           headers: dict[str, str] | None = None, **ctx: Any) -> Response:
+    app = request.app.state
+    nav = [(href, label) for href, label, perm in NAV if user is not None and allowed(user.role, perm)]
+    ctx.update(request=request, user=user, nav=nav, csrf=user.csrf if user else None,
+               site_name=app.settings()["site_name"], can=lambda p: user is not None and allowed(user.role, p),
+               path=request.url.path, ok=request.query_params.get("ok", "")[:300],
+               err=request.query_params.get("err", "")[:300])
+    resp: Response = app.templates.TemplateResponse(request, template, ctx, status_code=status, headers=headers)
+    return resp
+
+
+def render_error(request: Request, status: int, message: str, headers: dict[str, str] | None = None) -> Response:
+    try:
+        user = identify(request)
+    except Exception:  # noqa: BLE001 - an error page must render even when the store fails
+        user = None
+    return render(request, "error.html", user, status=status, headers=headers, status_code=status, message=message)
+
+
+def back(path: str, **params: str) -> RedirectResponse:
+    q = urlencode({k: v for k, v in params.items() if v})
+    return RedirectResponse(f"{path}?{q}" if q else path, status_code=303)
+
+
+def _store(request: Request, user: WebUser) -> Any:
+    return request.app.state.store.acting(f"web:{user.username}")
+
+
+# -- login ----------------------------------------------------------------------------------------
+
+def _cookie_args(request: Request) -> dict[str, Any]:
+    secure = bool(request.app.state.secure_cookies or request.url.scheme == "https")
+    return {"httponly": True, "samesite": "strict", "secure": secure, "path": "/"}
+
+
+@router.get("/login")
+def login_form(request: Request, next: str = "/") -> Response:
+    if identify(request) is not None:
+        return RedirectResponse(safe_next(next), status_code=303)
+    token = new_login_csrf()
+    resp = render(request, "login.html", None, login_csrf=token, next=safe_next(next), error="")
+    resp.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, **_cookie_args(request))
+    return resp
+
+
+@router.post("/login")
+def login(request: Request, username: Annotated[str, Form(max_length=256)],
+          password: Annotated[str, Form(max_length=1024)], csrf_token: Annotated[str, Form(max_length=256)] = "",
+          next: Annotated[str, Form(max_length=2000)] = "/") -> Response:
+    import hmac
+
+    app = request.app.state
+    address = request.client.host if request.client else "?"
+    cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+
+    def again(message: str, status: int, headers: dict[str, str] | None = None) -> Response:
+        token = new_login_csrf()
+        resp = render(request, "login.html", None, status=status, headers=headers, login_csrf=token,
+                      next=safe_next(next), error=message, username=username)
+        resp.set_cookie(LOGIN_CSRF_COOKIE, token, max_age=3600, **_cookie_args(request))
+        return resp
+
+    if not same_origin(request) or not cookie or not hmac.compare_digest(cookie.encode(), csrf_token.encode()):
+        return again("The form expired: please sign in again.", 403)
+    conf = app.settings()
+    wait = app.limiter.retry_after(username, address, int(conf["login_attempts"]),
+                                   60.0 * float(conf["login_window_minutes"]))
+    if wait > 0:
+        return again(f"Too many failed sign-ins: try again in {int(wait) + 1} seconds.", 429,
+                     {"Retry-After": str(int(wait) + 1)})
+    u = app.store.acting(f"web:{address}").authenticate(username.strip(), password)
+    if u is None:
+        app.limiter.failed(username, address)
+        return again("Wrong user name or password.", 401)
+    app.limiter.succeeded(username)
+    secret, _csrf = open_session(app.store, u.id, float(conf["session_hours"]), address)
+    resp = RedirectResponse(safe_next(next), status_code=303)
+    resp.set_cookie(SESSION_COOKIE, secret, **_cookie_args(request))
+    resp.delete_cookie(LOGIN_CSRF_COOKIE, path="/")
+    return resp
+
+
+@router.post("/logout")
+def logout(request: Request, user: Annotated[WebUser, Depends(need(None))]) -> Response:
+    secret = request.cookies.get(SESSION_COOKIE)
+    if secret:
+        close_session(request.app.state.store, secret)
+        store = _store(request, user)
+        with store.transaction() as s:
+            store.record(s, "user.logout", f"user {user.username}")
+    resp = RedirectResponse("/login", status_code=303)
+    resp.delete_cookie(SESSION_COOKIE, path="/")
+    return resp
+
+
+# -- overview -------------------------------------------------------------------------------------
+
+@router.get("/")
+def overview(request: Request, user: Read) -> Response:
+    from plantwarden.web.svg import stacked_bars
+
+    with request.app.state.store.read() as s:
+        data = queries.overview(s)
+        alerts_plot = stacked_bars(queries.alerts_over_time(s), order=list(SEVERITY_COLORS), colors=SEVERITY_COLORS,
+                                   title="Alerts over time (first seen), by severity")
+        traffic = queries.traffic_over_time(s)
+    top = sorted(traffic, key=lambda p: -sum(n for _, n in traffic[p]))[:8]
+    traffic_plot = stacked_bars({p: traffic[p] for p in top}, order=top, colors={},
+                                title="Traffic over time: flows of the busiest protocols, by when they began")
+    return render(request, "overview.html", user, data=data, alerts_plot=alerts_plot, traffic_plot=traffic_plot,
+                  severity_colors=SEVERITY_COLORS)
+
+
+# -- assets ---------------------------------------------------------------------------------------
+
+def _asset_filter(request: Request) -> queries.AssetFilter:
+    p = request.query_params
+    level = p.get("level", "")
+    if level and level != "unknown" and not level.isdigit():
+        level = ""
+    return queries.AssetFilter(q=p.get("q", "")[:200], role=p.get("role", ""), level=level,
+                               protocol=p.get("protocol", ""), tag=p.get("tag", ""), sort=p.get("sort", "ip"),
+                               order="desc" if p.get("order") == "desc" else "asc")
+
+
+@router.get("/assets")
+def assets(request: Request, user: Read, page: Annotated[int, Query(ge=1)] = 1) -> Response:
+    f = _asset_filter(request)
+    with request.app.state.store.read() as s:
+        result = queries.assets_page(s, f, page, 50)
+        roles = queries.asset_roles(s)
+        protos = queries.protocols(s)
+    params = {k: v for k, v in request.query_params.items() if k != "page"}
+    return render(request, "assets.html", user, result=result, f=f, roles=roles, protocols=protos,
+                  query=urlencode(params))
+
+
+@router.get("/assets.csv")
+def assets_csv(request: Request, user: Annotated[WebUser, Depends(need("reports.run"))]) -> Response:
+    f = _asset_filter(request)
+    cols = ("ip", "mac", "name", "vendor", "model", "firmware", "serial", "role", "purdue_level", "protocols",
+            "tags", "open_alerts", "first_seen", "last_seen")
+    rows: list[list[Any]] = []
+    with request.app.state.store.read() as s:
+        page = 1
+        while True:
+            res = queries.assets_page(s, f, page, queries.MAX_PER_PAGE)
+            for a in res.items:
+                rows.append([";".join(a[c]) if isinstance(a[c], list) else a[c] for c in cols])
+            if page >= res.pages:
+                break
+            page += 1
+    return csv_response("assets.csv", cols, rows)
+
+
+@router.get("/assets/{asset_id}")
+def asset(request: Request, user: Read, asset_id: int) -> Response:
+    with request.app.state.store.read() as s:
+        found = queries.asset_detail(s, asset_id)
+    if found is None:
+        raise HTTPException(404, f"no asset with id {asset_id}")
+    return render(request, "asset.html", user, a=found)
+
+
+# -- map ------------------------------------------------------------------------------------------
+
+@router.get("/map")
+def network_map(request: Request, user: Read, protocol: str = "") -> Response:
+    from plantwarden.web.svg import MapEdge, MapNode, network_map
+
+    zone_of = zone_lookup(request)
+    with request.app.state.store.read() as s:
+        rows, comms = queries.map_data(s, protocol)
+        alerts = queries.open_alert_counts(s, [a.ip for a in rows])
+        facts = {a["id"]: a.get("name") for a in queries.asset_items(s, rows)} if len(rows) <= 2000 else {}
+        protos = queries.protocols(s)
+    by_ip = {a.ip: a.id for a in rows}
+    nodes = [MapNode(a.id, facts.get(a.id) or a.ip, a.ip, a.role, a.purdue_level, zone_of(a.ip), f"/assets/{a.id}",
+                     alerts.get(a.ip, 0)) for a in rows]
+    edges = [MapEdge(by_ip[c.client], by_ip[c.server], c.protocol, c.flows) for c in comms
+             if c.client in by_ip and c.server in by_ip]
+    svg = network_map(nodes, edges)
+    return render(request, "map.html", user, svg=svg, protocol=protocol, protocols=protos, nodes=len(nodes),
+                  edges=len(edges), zones=request.app.state.zone_model is not None)
+
+
+def zone_lookup(request: Request) -> Any:
+    model = getattr(request.app.state, "zone_model", None)
+    if model is None:
+        return lambda ip: None
+    from plantwarden.store.tags import tag_members
+    from plantwarden.zones.check import place
+    from plantwarden.zones.tags import with_tags
+
+    model = with_tags(model, tag_members(request.app.state.store.tags()))
+    cache: dict[str, str | None] = {}
+
+    def zone(ip: str) -> str | None:
+        if ip not in cache:
+            z = place(model, ip, None)
+            cache[ip] = z.name if z is not None else None
+        return cache[ip]
+
+    return zone
+
+
+# -- alerts ---------------------------------------------------------------------------------------
+
+def _alert_filter(request: Request) -> queries.AlertFilter:
+    p = request.query_params
+    state = p.get("state", "open")
+    if state not in ("", "open", *STATES):
+        state = "open"
+    return queries.AlertFilter(state=state, severity=p.get("severity", ""), detection=p.get("detection", ""),
+                               host=p.get("host", "")[:64], q=p.get("q", "")[:200])
+
+
+@router.get("/alerts")
+def alerts(request: Request, user: Read, page: Annotated[int, Query(ge=1)] = 1) -> Response:
+    f = _alert_filter(request)
+    with request.app.state.store.read() as s:
+        result = queries.alerts_page(s, f, page, 50)
+        detections = queries.detections_present(s)
+        ids = {ip for a in result.items for ip in (a["src"], a["dst"]) if ip}
+        from plantwarden.store.models import AssetRow
+
+        asset_ids = {ip: i for i, ip in s.execute(select(AssetRow.id, AssetRow.ip).where(AssetRow.ip.in_(ids)))}
+    params = {k: v for k, v in request.query_params.items() if k not in ("page", "ok", "err")}
+    return render(request, "alerts.html", user, result=result, f=f, states=STATES, detections=detections,
+                  severities=queries.SEVERITIES, query=urlencode(params), asset_ids=asset_ids)
+
+
+@router.get("/alerts.csv")
+def alerts_csv(request: Request, user: Annotated[WebUser, Depends(need("reports.run"))]) -> Response:
+    f = _alert_filter(request)
+    cols = ("id", "severity", "state", "detection", "technique", "title", "src", "dst", "count", "first_seen",
+            "last_seen", "state_reason")
+    rows: list[list[Any]] = []
+    with request.app.state.store.read() as s:
+        res = queries.alerts_page(s, f, 1, queries.MAX_PER_PAGE)
+        pages = min(res.pages, 200)  # at most 100,000 rows per export
+        for page in range(1, pages + 1):
+            if page > 1:
+                res = queries.alerts_page(s, f, page, queries.MAX_PER_PAGE)
+            rows.extend([a[c] for c in cols] for a in res.items)
+    return csv_response("alerts.csv", cols, rows)
+
+
+@router.get("/alerts/{alert_id}")
+def alert(request: Request, user: Read, alert_id: int) -> Response:
+    with request.app.state.store.read() as s:
+        found = queries.alert_detail(s, alert_id)
+    if found is None:
+        raise HTTPException(404, f"no alert with id {alert_id}")
+    return render(request, "alert.html", user, a=found)
+
+
+@router.post("/alerts/triage")
+async def triage(request: Request, user: Annotated[WebUser, Depends(need("alerts.triage"))]) -> Response:
+    form = await request.form()
+    ids: list[int] = []
+    for v in form.getlist("ids"):
+        if isinstance(v, str) and v.isdigit():
+            ids.append(int(v))
+    action = str(form.get("state", ""))
+    reason = str(form.get("reason", "")).strip()[:2000] or None
+    ret = str(form.get("back", "/alerts"))
+    ret = safe_next(ret)
+    if not ids:
+        return back(ret.split("?")[0], err="select at least one alert", **_kept(ret))
+    if action not in ("new", "acknowledged", "resolved", "suppressed"):
+        return back(ret.split("?")[0], err="choose what to do with the selected alerts", **_kept(ret))
+    if len(ids) > 1000:
+        return back(ret.split("?")[0], err="at most 1000 alerts at a time", **_kept(ret))
+    try:
+        changed = _store(request, user).set_alert_states(ids, action, reason)
+    except InvalidInput as exc:
+        return back(ret.split("?")[0], err=str(exc), **_kept(ret))
+    return back(ret.split("?")[0], ok=f"{len(changed)} alert(s) now {action}", **_kept(ret))
+
+
+def _kept(url: str) -> dict[str, str]:
+    from urllib.parse import parse_qsl, urlsplit
+
+    return {k: v for k, v in parse_qsl(urlsplit(url).query) if k not in ("ok", "err")}
+
+
+# -- captures -------------------------------------------------------------------------------------
+
+@router.get("/captures")
+def captures(request: Request, user: Read) -> Response:
+    with request.app.state.store.read() as s:
+        caps = queries.captures(s)
+        jobs = queries.jobs(s)
+    return render(request, "captures.html", user, captures=caps, jobs=jobs)
+
+
+@router.post("/captures")
+def upload(request: Request, file: UploadFile,
+           user: Annotated[WebUser, Depends(need("captures.upload"))]) -> Response:
+    from plantwarden.web.jobs import save_upload
+
+    name = file.filename or "upload.pcap"
+    try:
+        path, size = save_upload(file.file, request.app.state.uploads, name)
+    except InvalidInput as exc:
+        return back("/captures", err=f"{name[:100]}: {exc}")
+    job = request.app.state.jobs.submit(_store(request, user), path, name, size)
+    return back("/captures", ok=f"upload accepted: job {job}")
+
+
+# -- baselines and change windows -----------------------------------------------------------------
+
+@router.get("/baselines")
+def baselines(request: Request, user: Read, page: Annotated[int, Query(ge=1)] = 1) -> Response:
+    with request.app.state.store.read() as s:
+        total = s.scalar(select(func.count()).select_from(BaselinePairRow)) or 0
+        pairs = list(s.scalars(select(BaselinePairRow).order_by(BaselinePairRow.client, BaselinePairRow.server,
+                                                                BaselinePairRow.protocol)
+                               .limit(100).offset((page - 1) * 100)))
+    windows = request.app.state.store.windows()
+    return render(request, "baselines.html", user, pairs=pairs, total=total, page=page,
+                  pages=max(1, -(-int(total) // 100)), windows=windows, now=time.time())
+
+
+@router.post("/baselines/remove")
+def baseline_remove(request: Request, user: Annotated[WebUser, Depends(need("baselines.edit"))],
+                    client: Annotated[str, Form(max_length=64)] = "", server: Annotated[str, Form(max_length=64)] = "",
+                    protocol: Annotated[str, Form(max_length=64)] = "") -> Response:
+    if not (client or server or protocol):
+        return back("/baselines", err="say what to remove")
+    n = _store(request, user).remove_from_baseline(client or None, server or None, protocol or None)
+    return back("/baselines", ok=f"{n} baseline pair(s) removed")
+
+
+@router.post("/windows")
+def window_add(request: Request, user: Annotated[WebUser, Depends(need("windows.edit"))],
+               start: Annotated[str, Form(max_length=64)], end: Annotated[str, Form(max_length=64)],
+               assets: Annotated[str, Form(max_length=20000)] = "", hosts: Annotated[str, Form(max_length=20000)] = "",
+               person: Annotated[str, Form(max_length=200)] = "", note: Annotated[str, Form(max_length=2000)] = ""
+               ) -> Response:
+    from plantwarden.web.api import WindowIn, make_window
+
+    try:
+        w = make_window(WindowIn(start=start, end=end, assets=assets.replace(",", " ").split(),
+                                 hosts=hosts.replace(",", " ").split(), person=person or None, note=note or None))
+    except InvalidInput as exc:
+        return back("/baselines", err=str(exc))
+    store = _store(request, user)
+    added = store.add_window(w)
+    approved = store.approve_in_window(added)
+    return back("/baselines", ok=f"change window {added.id} added; {len(approved)} stored alert(s) approved")
+
+
+@router.post("/windows/{window_id}/delete")
+def window_remove(request: Request, window_id: int,
+                  user: Annotated[WebUser, Depends(need("windows.edit"))]) -> Response:
+    _store(request, user).remove_window(window_id)
+    return back("/baselines", ok=f"change window {window_id} removed")
+
+
+# -- audit ----------------------------------------------------------------------------------------
+
+def audit_rows(store: Any, limit: int = 200, action: str = "") -> list[dict[str, Any]]:
+    q = select(AuditEntryRow).order_by(AuditEntryRow.seq.desc()).limit(limit)
+    if action:
+        q = q.where(AuditEntryRow.action == action)
+    with store.read() as s:
+        return [{"seq": r.seq, "at": r.at, "actor": r.actor, "action": r.action, "object": r.object,
+                 "before": r.before, "after": r.after, "hash": r.hash} for r in s.scalars(q)]
+
+
+def verify_audit(store: Any) -> dict[str, Any]:
+    from plantwarden.audit.log import load_public_key, public_path
+
+    path = public_path(store.audit_key_path())
+    try:
+        key = load_public_key(path)
+    except (OSError, ValueError):
+        key = None
+    v = store.audit_verify(key)
+    return {"ok": not v.problems, "entries": v.entries, "checkpoints": v.checkpoints, "sealed_to": v.sealed_to,
+            "unsealed": v.unsealed, "signatures_checked": key is not None,
+            "problems": [{"seq": seq, "problem": msg} for seq, msg in v.problems]}
+
+
+@router.get("/audit")
+def audit(request: Request, user: Annotated[WebUser, Depends(need("audit.read"))], action: str = "",
+          verify: str = "") -> Response:
+    import json
+
+    rows = audit_rows(request.app.state.store, 500, action)
+    for r in rows:
+        r["before_json"] = json.dumps(r["before"], sort_keys=True) if r["before"] is not None else ""
+        r["after_json"] = json.dumps(r["after"], sort_keys=True) if r["after"] is not None else ""
+    check = verify_audit(request.app.state.store) if verify else None
+    return render(request, "audit.html", user, rows=rows, action=action, check=check)
+
+
+# -- settings, users and tokens -------------------------------------------------------------------
+
+@router.get("/settings")
+def settings_page(request: Request, user: Read) -> Response:
+    store = request.app.state.store
+    users = store.users() if allowed(user.role, "users.admin") else []
+    return render(request, "settings.html", user, settings=request.app.state.settings(), spec=SETTINGS,
+                  users=users, roles=ROLES, permissions=PERMISSIONS, new_token=None)
+
+
+@router.post("/settings")
+async def settings_save(request: Request, user: Annotated[WebUser, Depends(need("settings.edit"))]) -> Response:
+    form = await request.form()
+    changes = {k: str(form[k]) for k in SETTINGS if k in form}
+    try:
+        change_settings(_store(request, user), changes)
+    except InvalidInput as exc:
+        return back("/settings", err=str(exc))
+    return back("/settings", ok="settings saved")
+
+
+@router.post("/users")
+def user_add(request: Request, user: Annotated[WebUser, Depends(need("users.admin"))],
+             username: Annotated[str, Form(max_length=64)], role: Annotated[str, Form(max_length=32)],
+             password: Annotated[str, Form(max_length=1024)] = "") -> Response:
+    from plantwarden.auth.accounts import generate_password
+
+    pw = password or generate_password()
+    try:
+        _store(request, user).add_user(username.strip(), role, pw)
+    except (InvalidInput, Conflict) as exc:
+        return back("/settings", err=str(exc))
+    shown = "" if password else f"; password: {pw} (shown once)"
+    return back("/settings", ok=f"user {username.strip()} added as {role}{shown}")
+
+
+@router.post("/users/{username}")
+def user_change(request: Request, username: str, user: Annotated[WebUser, Depends(need("users.admin"))],
+                action: Annotated[str, Form(max_length=32)], role: Annotated[str, Form(max_length=32)] = "",
+                password: Annotated[str, Form(max_length=1024)] = "") -> Response:
+    store = _store(request, user)
+    if username == user.username and action in ("disable", "role") and not (action == "role" and role == "admin"):
+        return back("/settings", err="you cannot disable yourself or take your own admin role")
+    try:
+        if action == "role":
+            store.set_user_role(username, role)
+        elif action == "disable":
+            store.set_user_disabled(username, True)
+        elif action == "enable":
+            store.set_user_disabled(username, False)
+        elif action == "password":
+            store.set_user_password(username, password)
+        elif action == "token":
+            tid, secret = store.create_token(username, f"web {time.strftime('%Y-%m-%d')} {secrets.token_hex(2)}")
+            return back("/settings", ok=f"token {tid} for {username}: {secret} (shown once: store it now)")
+        else:
+            return back("/settings", err="unknown action")
+    except (InvalidInput, Conflict) as exc:
+        return back("/settings", err=str(exc))
+    if action in ("role", "disable", "password"):
+        close_user_sessions(store, username)
+    return back("/settings", ok=f"user {username}: {action} done")
+
+
+# -- CSV ------------------------------------------------------------------------------------------
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r", "\n", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+
+
+def csv_cell(value: Any) -> str:
+    """A CSV cell that a spreadsheet will not run: text starting like a formula gets a leading quote
+    (OWASP's advice); control characters other than tab and newline are shown as U+FFFD."""
+    if value is None:
+        return ""
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return repr(value) if isinstance(value, float) else str(value)
+    text = "".join(c if c in "\t\n" or c >= " " else "\ufffd" for c in str(value))
+    if text.startswith(FORMULA_PREFIXES):
+        text = "'" + text
+    return text
+
+
+def csv_response(name: str, columns: Any, rows: list[list[Any]]) -> Response:
+    buf = io.StringIO()
+    w = csv.writer(buf, quoting=csv.QUOTE_ALL, lineterminator="\r\n")
+    w.writerow(columns)
+    for r in rows:
+        w.writerow([csv_cell(v) for v in r])
+    return Response(buf.getvalue().encode("utf-8-sig"), media_type="text/csv; charset=utf-8",
+                    headers={"Content-Disposition": f'attachment; filename="{name}"'})

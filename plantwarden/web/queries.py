@@ -1,0 +1,366 @@
+"""The dashboard's reads: paged, filtered and counted in SQL so that pages stay fast with 10,000
+assets and a million alerts (docs/web.md, "Performance"). Values read off the wire come back as they
+are; the templates and exports escape them."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy.orm import Session
+
+from plantwarden.core.alerts import ACKNOWLEDGED, NEW, STATES
+from plantwarden.store.models import (
+    AlertRow,
+    AssetRow,
+    AssetTagRow,
+    CaptureJobRow,
+    CaptureRow,
+    CommunicationRow,
+    FactRow,
+    FunctionRow,
+    SecurityRow,
+)
+
+OPEN = (NEW, ACKNOWLEDGED)
+SEVERITIES = ("critical", "high", "medium", "low")
+MAX_PER_PAGE = 500
+
+#: identity summary columns: fact names in order of preference
+NAME_FACTS = ("plc_name", "module_name", "device_name", "object_name", "hostname", "name", "product_name",
+              "user_application_name")
+MODEL_FACTS = ("model", "module_type", "product_name", "order_number", "product_code", "model_name")
+FIRMWARE_FACTS = ("firmware", "firmware_version", "revision", "application_software_version", "hardware")
+SERIAL_FACTS = ("serial_number", "serial")
+VENDOR_FACTS = ("vendor", "vendor_name")
+
+
+def like(text: str) -> str:
+    """A LIKE pattern matching ``text`` anywhere, with its own wildcards taken literally (escape '\\')."""
+    t = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{t}%"
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    items: list[dict[str, Any]]
+    total: int
+    page: int
+    per_page: int
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    def document(self) -> dict[str, Any]:
+        return {"items": self.items, "total": self.total, "page": self.page, "per_page": self.per_page,
+                "pages": self.pages}
+
+
+def _page(q: Select[Any], s: Session, page: int, per_page: int) -> tuple[list[Any], int, int, int]:
+    per_page = max(1, min(per_page, MAX_PER_PAGE))
+    page = max(1, page)
+    total = s.scalar(select(func.count()).select_from(q.order_by(None).subquery())) or 0
+    rows = list(s.execute(q.limit(per_page).offset((page - 1) * per_page)))
+    return rows, int(total), page, per_page
+
+
+# -- overview -------------------------------------------------------------------------------------
+
+def overview(s: Session) -> dict[str, Any]:
+    by_role = {r: n for r, n in s.execute(select(AssetRow.role, func.count()).group_by(AssetRow.role))}
+    by_level = {("unknown" if lv is None else str(lv)): n for lv, n in
+                s.execute(select(AssetRow.purdue_level, func.count()).group_by(AssetRow.purdue_level))}
+    open_by_sev = {sv: 0 for sv in SEVERITIES}
+    for sev, n in s.execute(select(AlertRow.severity, func.count()).where(AlertRow.state.in_(OPEN))
+                            .group_by(AlertRow.severity)):
+        open_by_sev[sev] = n
+    by_state = {st: 0 for st in STATES}
+    for st, n in s.execute(select(AlertRow.state, func.count()).group_by(AlertRow.state)):
+        by_state[st] = n
+    return {
+        "assets": sum(by_role.values()),
+        "assets_by_role": dict(sorted(by_role.items(), key=lambda kv: (-kv[1], kv[0]))),
+        "assets_by_level": dict(sorted(by_level.items())),
+        "open_alerts_by_severity": open_by_sev,
+        "alerts_by_state": by_state,
+        "communications": s.scalar(select(func.count()).select_from(CommunicationRow)) or 0,
+        "captures": s.scalar(select(func.count()).select_from(CaptureRow)) or 0,
+        "posture": posture_glance(s),
+    }
+
+
+def posture_glance(s: Session) -> dict[str, int]:
+    """Communications with cleartext credentials, weak TLS, or OPC UA without security; in SQL."""
+    def distinct(cond: Any) -> int:
+        return int(s.scalar(select(func.count(func.distinct(SecurityRow.communication_id))).where(cond)) or 0)
+
+    return {
+        "credentials_in_clear": distinct(SecurityRow.name == "credentials_in_clear"),
+        "weak_tls": distinct(SecurityRow.name.in_(("tls_weak", "tls_weak_offered"))),
+        "opcua_without_security": distinct(and_(SecurityRow.name == "opcua_security_mode",
+                                                SecurityRow.value == "none")),
+        "snmp_v1_v2c": distinct(and_(SecurityRow.name == "snmp_version", SecurityRow.value.in_(("1", "2c")))),
+    }
+
+
+# -- assets ---------------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class AssetFilter:
+    q: str = ""
+    role: str = ""
+    level: str = ""
+    protocol: str = ""
+    tag: str = ""
+    sort: str = "ip"
+    order: str = "asc"
+    values: dict[str, str] = field(default_factory=dict)
+
+
+ASSET_SORTS = {"ip": AssetRow.ip, "role": AssetRow.role, "level": AssetRow.purdue_level,
+               "vendor": AssetRow.vendor, "last_seen": AssetRow.last_seen, "first_seen": AssetRow.first_seen}
+
+
+def _summary(facts: Sequence[FactRow]) -> dict[str, str | None]:
+    best: dict[str, FactRow] = {}
+    for f in facts:
+        cur = best.get(f.name)
+        if cur is None or (f.confidence, f.count, -f.first_seen) > (cur.confidence, cur.count, -cur.first_seen):
+            best[f.name] = f
+
+    def pick(names: Sequence[str]) -> str | None:
+        for n in names:
+            if n in best:
+                return best[n].value
+        return None
+
+    return {"name": pick(NAME_FACTS), "model": pick(MODEL_FACTS), "firmware": pick(FIRMWARE_FACTS),
+            "serial": pick(SERIAL_FACTS), "identity_vendor": pick(VENDOR_FACTS)}
+
+
+def open_alert_counts(s: Session, ips: Sequence[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    if not ips:
+        return out
+    for col in (AlertRow.src, AlertRow.dst):
+        q = select(col, func.count()).where(col.in_(ips), AlertRow.state.in_(OPEN)).group_by(col)
+        for ip, n in s.execute(q):
+            if ip is not None:
+                out[ip] = out.get(ip, 0) + n
+    return out
+
+
+def asset_items(s: Session, rows: Sequence[AssetRow]) -> list[dict[str, Any]]:
+    ids = [r.id for r in rows]
+    facts: dict[int, list[FactRow]] = {}
+    if ids:
+        for f in s.scalars(select(FactRow).where(FactRow.asset_id.in_(ids))):
+            facts.setdefault(f.asset_id, []).append(f)
+    alerts = open_alert_counts(s, [r.ip for r in rows])
+    tags: dict[str, list[str]] = {}
+    if rows:
+        for tag, addr in s.execute(select(AssetTagRow.tag, AssetTagRow.address)
+                                   .where(AssetTagRow.address.in_([r.ip for r in rows]))):
+            tags.setdefault(addr, []).append(tag)
+    out = []
+    for r in rows:
+        summ = _summary(facts.get(r.id, []))
+        out.append({"id": r.id, "ip": r.ip, "mac": r.mac, "vendor": summ.pop("identity_vendor") or r.vendor,
+                    "mac_vendor": r.vendor, **summ, "role": r.role, "purdue_level": r.purdue_level,
+                    "protocols": list(r.protocols or ()), "first_seen": r.first_seen, "last_seen": r.last_seen,
+                    "open_alerts": alerts.get(r.ip, 0), "tags": sorted(tags.get(r.ip, []))})
+    return out
+
+
+def assets_page(s: Session, f: AssetFilter, page: int = 1, per_page: int = 50) -> Page:
+    q = select(AssetRow)
+    if f.q:
+        pat = like(f.q.strip())
+        fact_match = select(FactRow.asset_id).where(FactRow.value.like(pat, escape="\\"))
+        q = q.where(or_(AssetRow.ip.like(pat, escape="\\"), AssetRow.mac.like(pat, escape="\\"),
+                        AssetRow.vendor.like(pat, escape="\\"), AssetRow.id.in_(fact_match)))
+    if f.role:
+        q = q.where(AssetRow.role == f.role)
+    if f.level:
+        q = q.where(AssetRow.purdue_level.is_(None) if f.level == "unknown"
+                    else AssetRow.purdue_level == int(f.level))
+    if f.protocol:
+        pats = [AssetRow.protocols.like(f'%"{f.protocol.replace(chr(34), "")}"%')]
+        q = q.where(or_(*pats))
+    if f.tag:
+        q = q.where(AssetRow.ip.in_(select(AssetTagRow.address).where(AssetTagRow.tag == f.tag)))
+    col = ASSET_SORTS.get(f.sort, AssetRow.ip)
+    q = q.order_by(col.desc() if f.order == "desc" else col.asc(), AssetRow.id)
+    rows, total, page, per_page = _page(q, s, page, per_page)
+    return Page(asset_items(s, [r[0] for r in rows]), total, page, per_page)
+
+
+def asset_roles(s: Session) -> list[str]:
+    return sorted(s.scalars(select(AssetRow.role).distinct()))
+
+
+def asset_detail(s: Session, asset_id: int) -> dict[str, Any] | None:
+    row = s.get(AssetRow, asset_id)
+    if row is None:
+        return None
+    item = asset_items(s, [row])[0]
+    names = {cid: name for cid, name in s.execute(select(CaptureRow.id, CaptureRow.name))}
+    facts = sorted(s.scalars(select(FactRow).where(FactRow.asset_id == asset_id)),
+                   key=lambda f: (f.name, -f.confidence, -f.count, f.first_seen))
+    seen: dict[str, set[str]] = {}
+    for f in facts:
+        seen.setdefault(f.name, set()).add(f.value)
+    item["facts"] = [{"name": f.name, "value": f.value, "confidence": f.confidence, "count": f.count,
+                      "first_seen": f.first_seen, "last_seen": f.last_seen,
+                      "source": {"protocol": f.protocol, "capture": names.get(f.capture_id, ""),
+                                 "frame": f.frame, "event": f.event}} for f in facts]
+    item["conflicts"] = sorted(n for n, vals in seen.items() if len(vals) > 1)
+    item["behaviour"] = {"serves": row.serves, "reads": row.reads, "writes": row.writes,
+                         "programs": row.programs, "identifies": row.identifies}
+    item["macs"] = dict(row.macs or {})
+    comms = s.scalars(select(CommunicationRow).where(or_(CommunicationRow.client == row.ip,
+                                                         CommunicationRow.server == row.ip))
+                      .order_by(CommunicationRow.protocol, CommunicationRow.client, CommunicationRow.server)
+                      .limit(500))
+    item["communications"] = [communication_item(c) for c in comms]
+    ids = {c["id"] for c in item["communications"]}
+    funcs: dict[int, list[dict[str, Any]]] = {}
+    if ids:
+        for fn in s.scalars(select(FunctionRow).where(FunctionRow.communication_id.in_(ids))
+                            .order_by(FunctionRow.code)):
+            funcs.setdefault(fn.communication_id, []).append(
+                {"code": fn.code, "name": fn.name, "requests": fn.requests, "responses": fn.responses,
+                 "exceptions": fn.exceptions})
+    for c in item["communications"]:
+        c["functions"] = funcs.get(c["id"], [])
+    alerts = s.scalars(select(AlertRow).where(or_(AlertRow.src == row.ip, AlertRow.dst == row.ip))
+                       .order_by(AlertRow.last_seen.desc()).limit(200))
+    item["alerts"] = [alert_item(a) for a in alerts]
+    peers = {c["client"] for c in item["communications"]} | {c["server"] for c in item["communications"]}
+    item["peer_ids"] = {ip: i for i, ip in s.execute(select(AssetRow.id, AssetRow.ip)
+                                                     .where(AssetRow.ip.in_(peers - {row.ip})))}
+    return item
+
+
+def communication_item(c: CommunicationRow) -> dict[str, Any]:
+    return {"id": c.id, "client": c.client, "server": c.server, "protocol": c.protocol, "transport": c.transport,
+            "server_ports": list(c.server_ports or ()), "flows": c.flows,
+            "packets": c.client_packets + c.server_packets, "bytes": c.client_bytes + c.server_bytes,
+            "first_seen": c.first_seen, "last_seen": c.last_seen}
+
+
+# -- alerts ---------------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class AlertFilter:
+    state: str = "open"  # a state, "open" (new or acknowledged) or "" for all
+    severity: str = ""
+    detection: str = ""
+    host: str = ""
+    q: str = ""
+
+
+def alert_item(a: AlertRow) -> dict[str, Any]:
+    return {"id": a.id, "detection": a.detection, "technique": a.technique, "severity": a.severity,
+            "title": a.title, "key": a.key, "src": a.src, "dst": a.dst, "first_seen": a.first_seen,
+            "last_seen": a.last_seen, "count": a.count, "state": a.state, "state_reason": a.state_reason,
+            "state_changed_at": a.state_changed_at}
+
+
+def alerts_page(s: Session, f: AlertFilter, page: int = 1, per_page: int = 50) -> Page:
+    q = select(AlertRow)
+    if f.state == "open":
+        q = q.where(AlertRow.state.in_(OPEN))
+    elif f.state:
+        q = q.where(AlertRow.state == f.state)
+    if f.severity:
+        q = q.where(AlertRow.severity == f.severity)
+    if f.detection:
+        q = q.where(AlertRow.detection == f.detection)
+    if f.host:
+        q = q.where(or_(AlertRow.src == f.host, AlertRow.dst == f.host))
+    if f.q:
+        q = q.where(AlertRow.title.like(like(f.q.strip()), escape="\\"))
+    q = q.order_by(AlertRow.last_seen.desc(), AlertRow.id.desc())
+    rows, total, page, per_page = _page(q, s, page, per_page)
+    return Page([alert_item(r[0]) for r in rows], total, page, per_page)
+
+
+def alert_detail(s: Session, alert_id: int) -> dict[str, Any] | None:
+    from plantwarden.store.alerts import load_alerts
+
+    found = load_alerts(s, alert_id=alert_id)
+    row = s.get(AlertRow, alert_id)
+    if not found or row is None:
+        return None
+    item = alert_item(row)
+    item["evidence"] = list(row.evidence or ())
+    item["history"] = [{"state": h.state, "reason": h.reason, "at": h.at} for h in found[0].history]
+    ips = [ip for ip in (row.src, row.dst) if ip]
+    item["asset_ids"] = {ip: i for i, ip in s.execute(select(AssetRow.id, AssetRow.ip).where(AssetRow.ip.in_(ips)))}
+    return item
+
+
+def detections_present(s: Session) -> list[str]:
+    return sorted(s.scalars(select(AlertRow.detection).distinct()))
+
+
+# -- map and plots --------------------------------------------------------------------------------
+
+def map_data(s: Session, protocol: str = "", limit: int = 2000) -> tuple[list[AssetRow], list[CommunicationRow]]:
+    assets = list(s.scalars(select(AssetRow).order_by(AssetRow.purdue_level, AssetRow.ip).limit(limit)))
+    q = select(CommunicationRow)
+    if protocol:
+        q = q.where(CommunicationRow.protocol == protocol)
+    comms = list(s.scalars(q.order_by(CommunicationRow.flows.desc()).limit(limit * 4)))
+    return assets, comms
+
+
+def protocols(s: Session) -> list[str]:
+    return sorted(s.scalars(select(CommunicationRow.protocol).distinct()))
+
+
+def alerts_over_time(s: Session, since: float | None = None) -> dict[str, list[tuple[float, int]]]:
+    """severity -> (hour, alerts first seen in that hour): grouped in SQL."""
+    hour = func.floor(AlertRow.first_seen / 3600)
+    q = select(AlertRow.severity, hour, func.count()).group_by(AlertRow.severity, hour)
+    if since is not None:
+        q = q.where(AlertRow.first_seen >= since)
+    out: dict[str, list[tuple[float, int]]] = {}
+    for sev, h, n in s.execute(q):
+        out.setdefault(sev, []).append((float(h) * 3600, int(n)))
+    return out
+
+
+def traffic_over_time(s: Session) -> dict[str, list[tuple[float, int]]]:
+    """protocol -> (first seen, flows) of each communication: when traffic of each protocol began."""
+    out: dict[str, list[tuple[float, int]]] = {}
+    hour = func.floor(CommunicationRow.first_seen / 3600)
+    q = select(CommunicationRow.protocol, hour, func.sum(CommunicationRow.flows)).group_by(
+        CommunicationRow.protocol, hour)
+    for proto, h, n in s.execute(q):
+        out.setdefault(proto, []).append((float(h) * 3600, int(n or 0)))
+    return out
+
+
+# -- captures and jobs ----------------------------------------------------------------------------
+
+def job_item(j: CaptureJobRow) -> dict[str, Any]:
+    return {"id": j.id, "name": j.name, "size": j.size, "done": j.done, "state": j.state, "error": j.error,
+            "sha256": j.sha256, "summary": j.summary, "actor": j.actor, "created_at": j.created_at,
+            "started_at": j.started_at, "finished_at": j.finished_at,
+            "percent": round(100.0 * j.done / j.size, 1) if j.size else 100.0}
+
+
+def jobs(s: Session, limit: int = 50) -> list[dict[str, Any]]:
+    return [job_item(j) for j in s.scalars(select(CaptureJobRow).order_by(CaptureJobRow.id.desc()).limit(limit))]
+
+
+def captures(s: Session, limit: int = 200) -> list[dict[str, Any]]:
+    rows = s.scalars(select(CaptureRow).order_by(CaptureRow.id.desc()).limit(limit))
+    return [{"id": c.id, "sha256": c.sha256, "name": c.name, "size": c.size, "packets": c.packets,
+             "first_ts": c.first_ts, "last_ts": c.last_ts, "analyzed_at": c.analyzed_at} for c in rows]
