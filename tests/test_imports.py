@@ -13,7 +13,8 @@ FORBIDDEN = {
     "decoders": ("plantwarden.sensor", "plantwarden.store", "plantwarden.inventory", "plantwarden.cli"),
     "sensor": ("plantwarden.store", "plantwarden.inventory", "plantwarden.cli"),
     "inventory": ("plantwarden.store", "plantwarden.cli"),
-    "store": ("plantwarden.cli",),
+    "store": ("plantwarden.cli", "plantwarden.web"),
+    "web": ("plantwarden.cli",),
     "detections": ("plantwarden.store", "plantwarden.cli", "plantwarden.sensor"),
 }
 
