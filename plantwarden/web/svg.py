@@ -208,8 +208,8 @@ def _time_ticks(t0: float, t1: float) -> list[tuple[float, str]]:
 
     The label format follows the span: ``%H:%M`` under 2 days, ``%m-%d`` under 90 days, else
     ``%Y-%m``. Round times whose labels repeat (00:00 twice in a 40-hour span) are not used: the
-    fallback is 5, 4 or 3 evenly spaced times, whichever has the most distinct labels (repeats dropped). A zero span has one label; a span
-    too short for its format (a few seconds) may have fewer than 3.
+    fallback is 5, 4 or 3 evenly spaced times, whichever has the most distinct labels (repeats
+    dropped). A zero span has one label; a span too short for its format (seconds) may have fewer.
     """
     span = t1 - t0
     fmt = "%H:%M" if span < 2 * 86400 else "%m-%d" if span < 90 * 86400 else "%Y-%m"

@@ -7,8 +7,10 @@ import itertools
 import math
 import random
 import re
+import time
 import xml.etree.ElementTree as ET
-from datetime import UTC, datetime
+
+import pytest
 
 from plantwarden.web.svg import (
     PROTOCOL_PALETTE,
@@ -22,7 +24,7 @@ from plantwarden.web.svg import (
 )
 
 NS = "{http://www.w3.org/2000/svg}"
-HOSTILE = ('<script>alert(1)</script>', '"onload="x', "'onmouseover='y", '=HYPERLINK("http://evil/","x")')
+HOSTILE = ("<script>alert(1)</script>", '"onload="x', "'onmouseover='y", '=HYPERLINK("http://evil/","x")')
 T0 = 1_700_000_000.0  # 2023-11-14 22:13:20 UTC
 SEVERITIES = ["critical", "high", "medium", "low"]
 COLORS = {"critical": "#b71c1c", "high": "#ef6c00", "medium": "#fbc02d", "low": "#90a4ae"}
@@ -147,21 +149,35 @@ def test_bars_x_labels_follow_the_span() -> None:
         assert len(set(labels)) == len(labels), (span, labels)
 
 
-def test_bars_x_labels_are_utc() -> None:
-    series = {"a": [(T0, 1), (T0 + 6 * 3600, 1)]}
-    labels = tick_texts(parse(stacked_bars(series, order=[], colors={}, title="t")), "x-tick")
-    first = datetime.fromtimestamp(T0, UTC)
-    assert labels[0] >= first.strftime("%H:%M") or labels[0] < "06:00"
-    assert "23:00" in labels or "00:00" in labels  # T0 is 22:13 UTC; the round hours after it are labelled
+def test_bars_x_labels_are_round_utc_times(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("TZ", "Asia/Kolkata")  # UTC+05:30: a local-time label would be off by 5.5 hours
+    time.tzset()
+    try:
+        series = {"a": [(T0, 1), (T0 + 6 * 3600, 1)]}  # 22:13:20 to 04:13:20 UTC
+        labels = tick_texts(parse(stacked_bars(series, order=[], colors={}, title="t")), "x-tick")
+    finally:
+        monkeypatch.undo()
+        time.tzset()
+    assert labels == ["00:00", "02:00", "04:00"]
+
+
+def test_bars_x_labels_any_span() -> None:
+    rnd = random.Random(11)
+    for _ in range(300):
+        start, span = rnd.uniform(0, 4e9), 10 ** rnd.uniform(2.5, 9.5)
+        svg = stacked_bars({"a": [(start, 1), (start + span, 1)]}, order=[], colors={}, title="t")
+        labels = tick_texts(parse(svg), "x-tick")
+        assert 3 <= len(labels) <= 5 and len(set(labels)) == len(labels), (start, span, labels)
 
 
 def test_bars_empty_and_invalid_points_say_no_data() -> None:
-    for series in (
+    cases: list[dict[str, list[tuple[float, int]]]] = [
         {},
         {"critical": []},
         {"critical": [(math.nan, 3), (math.inf, 1), (-math.inf, 1), (-5.0, 2), (1e300, 1)]},
         {"high": [(T0, -4)]},
-    ):
+    ]
+    for series in cases:
         svg = stacked_bars(series, order=SEVERITIES, colors=COLORS, title="Alerts <b>")
         root = parse(svg)
         assert "no data" in "".join(root.itertext())
@@ -177,7 +193,9 @@ def test_bars_skip_invalid_timestamps_and_keep_the_rest() -> None:
 
 def test_bars_escape_hostile_names() -> None:
     series = {name: [(T0 + i * 60, i + 1)] for i, name in enumerate(HOSTILE)}
-    svg = stacked_bars(series, order=[HOSTILE[0]], colors={HOSTILE[1]: '"/><script>x</script>'}, title=HOSTILE[0])
+    svg = stacked_bars(
+        series, order=[HOSTILE[0]], colors={HOSTILE[1]: '"/><script>x</script>'}, title=HOSTILE[0]
+    )
     assert_csp_safe(svg)
     root = parse(svg)
     assert root.get("aria-label") == HOSTILE[0]
@@ -340,12 +358,16 @@ def test_map_500_nodes_do_not_overlap() -> None:
             label=f"plc-{i}-" + "x" * rnd.randrange(0, 30),
             level=rnd.choice([0, 1, 2, 3]),
             zone=rnd.choice(["north", "south", None]),
-            role=rnd.choice(["plc", "hmi", "historian", "engineering_workstation", "server", "client", "odd"]),
+            role=rnd.choice(
+                ["plc", "hmi", "historian", "engineering_workstation", "server", "client", "odd"]
+            ),
             alerts=rnd.choice([0, 0, 0, 2]),
         )
         for i in range(500)
     ]
-    edges = [MapEdge(rnd.randrange(500), rnd.randrange(500), "modbus", rnd.randrange(1, 500)) for _ in range(400)]
+    edges = [
+        MapEdge(rnd.randrange(500), rnd.randrange(500), "modbus", rnd.randrange(1, 500)) for _ in range(400)
+    ]
     svg = network_map(nodes, edges)
     root = parse(svg)
     circles = dots(root)
@@ -426,8 +448,12 @@ def test_map_protocol_legend_is_capped() -> None:
 
 def test_map_deterministic_whatever_the_input_order() -> None:
     rnd = random.Random(3)
-    nodes = [node(i, level=rnd.choice([None, 1, 2, 3]), zone=rnd.choice([None, "z1", "z2"])) for i in range(80)]
-    edges = [MapEdge(rnd.randrange(80), rnd.randrange(80), rnd.choice(["modbus", "dnp3"]), 3) for _ in range(60)]
+    nodes = [
+        node(i, level=rnd.choice([None, 1, 2, 3]), zone=rnd.choice([None, "z1", "z2"])) for i in range(80)
+    ]
+    edges = [
+        MapEdge(rnd.randrange(80), rnd.randrange(80), rnd.choice(["modbus", "dnp3"]), 3) for _ in range(60)
+    ]
     first = network_map(nodes, edges)
     assert network_map(nodes, edges) == first
     shuffled_nodes, shuffled_edges = nodes[:], edges[:]
@@ -435,7 +461,9 @@ def test_map_deterministic_whatever_the_input_order() -> None:
     rnd.shuffle(shuffled_edges)
     assert network_map(shuffled_nodes, shuffled_edges) == first
     # nodes within a zone are ordered by IP address, not text
-    root = parse(network_map([node(1, ip="10.0.0.10", label="ten"), node(2, ip="10.0.0.9", label="nine")], []))
+    root = parse(
+        network_map([node(1, ip="10.0.0.10", label="ten"), node(2, ip="10.0.0.9", label="nine")], [])
+    )
     assert [t.text for t in root.iter(NS + "text") if "node-label" in classes(t)] == ["nine", "ten"]
 
 
