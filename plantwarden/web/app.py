@@ -83,6 +83,9 @@ def create_app(store: Store | str, uploads: Path | None = None, secure_cookies: 
     app.state.uploads = uploads or default_uploads(the_store.target)
     app.state.secure_cookies = secure_cookies
     app.state.limiter = LoginLimiter()
+    from plantwarden.web.pages import Flashes
+
+    app.state.flashes = Flashes()
     app.state.settings = lambda: settings(the_store)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["ts"] = fmt_ts

@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import secrets
+import threading
 import time
 from typing import Annotated, Any
 from urllib.parse import urlencode
@@ -53,8 +54,9 @@ def render(request: Request, template: str, user: WebUser | None, status: int = 
     nav = [(href, label) for href, label, perm in NAV if user is not None and allowed(user.role, perm)]
     ctx.update(request=request, user=user, nav=nav, csrf=user.csrf if user else None,
                site_name=app.settings()["site_name"], can=lambda p: user is not None and allowed(user.role, p),
-               path=request.url.path, ok=request.query_params.get("ok", "")[:300],
-               err=request.query_params.get("err", "")[:300])
+               path=request.url.path)
+    key = request.query_params.get("flash", "")
+    ctx["ok"], ctx["err"] = app.flashes.take(key, user.id if user else None) if key else ("", "")
     resp: Response = app.templates.TemplateResponse(request, template, ctx, status_code=status, headers=headers)
     return resp
 
@@ -67,7 +69,39 @@ def render_error(request: Request, status: int, message: str, headers: dict[str,
     return render(request, "error.html", user, status=status, headers=headers, status_code=status, message=message)
 
 
-def back(path: str, **params: str) -> RedirectResponse:
+class Flashes:
+    """Messages for the page after a redirect, kept on the server: the URL carries only a random key
+    (a secret shown once, such as a new API token, never lands in a URL, a log or the history), and
+    only the user it was made for sees it, once. At most ``limit`` are kept, for ``ttl`` seconds."""
+
+    def __init__(self, ttl: float = 300.0, limit: int = 10_000) -> None:
+        self.ttl, self.limit = ttl, limit
+        self._items: dict[str, tuple[int, float, str, str]] = {}
+        self._lock = threading.Lock()
+
+    def put(self, user_id: int, ok: str, err: str) -> str:
+        key = secrets.token_urlsafe(16)
+        now = time.time()
+        with self._lock:
+            if len(self._items) >= self.limit:
+                for k in [k for k, v in self._items.items() if v[1] < now] or list(self._items)[: self.limit // 2]:
+                    self._items.pop(k, None)
+            self._items[key] = (user_id, now + self.ttl, ok, err)
+        return key
+
+    def take(self, key: str, user_id: int | None) -> tuple[str, str]:
+        with self._lock:
+            item = self._items.get(key)
+            if item is None or item[0] != user_id or item[1] < time.time():
+                return "", ""
+            del self._items[key]
+        return item[2], item[3]
+
+
+def back(request: Request, user: WebUser, path: str, ok: str = "", err: str = "", **params: str) -> RedirectResponse:
+    """Redirect (303) to ``path`` with ``params`` and a flash message for ``user``."""
+    if ok or err:
+        params["flash"] = request.app.state.flashes.put(user.id, ok, err)
     q = urlencode({k: v for k, v in params.items() if v})
     return RedirectResponse(f"{path}?{q}" if q else path, status_code=303)
 
@@ -102,6 +136,7 @@ def login(request: Request, username: Annotated[str, Form(max_length=256)],
     app = request.app.state
     address = request.client.host if request.client else "?"
     cookie = request.cookies.get(LOGIN_CSRF_COOKIE, "")
+    username = username.strip()  # one name for the limiter and the check: " admin" is "admin"
 
     def again(message: str, status: int, headers: dict[str, str] | None = None) -> Response:
         token = new_login_csrf()
@@ -118,7 +153,7 @@ def login(request: Request, username: Annotated[str, Form(max_length=256)],
     if wait > 0:
         return again(f"Too many failed sign-ins: try again in {int(wait) + 1} seconds.", 429,
                      {"Retry-After": str(int(wait) + 1)})
-    u = app.store.acting(f"web:{address}").authenticate(username.strip(), password)
+    u = app.store.acting(f"web:{address}").authenticate(username, password)
     if u is None:
         app.limiter.failed(username, address)
         return again("Wrong user name or password.", 401)
@@ -180,7 +215,7 @@ def assets(request: Request, user: Read, page: Annotated[int, Query(ge=1)] = 1) 
         result = queries.assets_page(s, f, page, 50)
         roles = queries.asset_roles(s)
         protos = queries.protocols(s)
-    params = {k: v for k, v in request.query_params.items() if k != "page"}
+    params = {k: v for k, v in request.query_params.items() if k not in ("page", "flash")}
     return render(request, "assets.html", user, result=result, f=f, roles=roles, protocols=protos,
                   query=urlencode(params))
 
@@ -275,7 +310,7 @@ def alerts(request: Request, user: Read, page: Annotated[int, Query(ge=1)] = 1) 
         from plantwarden.store.models import AssetRow
 
         asset_ids = {ip: i for i, ip in s.execute(select(AssetRow.id, AssetRow.ip).where(AssetRow.ip.in_(ids)))}
-    params = {k: v for k, v in request.query_params.items() if k not in ("page", "ok", "err")}
+    params = {k: v for k, v in request.query_params.items() if k not in ("page", "flash")}
     return render(request, "alerts.html", user, result=result, f=f, states=STATES, detections=detections,
                   severities=queries.SEVERITIES, query=urlencode(params), asset_ids=asset_ids)
 
@@ -317,22 +352,22 @@ async def triage(request: Request, user: Annotated[WebUser, Depends(need("alerts
     ret = str(form.get("back", "/alerts"))
     ret = safe_next(ret)
     if not ids:
-        return back(ret.split("?")[0], err="select at least one alert", **_kept(ret))
+        return back(request, user, ret.split("?")[0], err="select at least one alert", **_kept(ret))
     if action not in ("new", "acknowledged", "resolved", "suppressed"):
-        return back(ret.split("?")[0], err="choose what to do with the selected alerts", **_kept(ret))
+        return back(request, user, ret.split("?")[0], err="choose what to do with the selected alerts", **_kept(ret))
     if len(ids) > 1000:
-        return back(ret.split("?")[0], err="at most 1000 alerts at a time", **_kept(ret))
+        return back(request, user, ret.split("?")[0], err="at most 1000 alerts at a time", **_kept(ret))
     try:
         changed = _store(request, user).set_alert_states(ids, action, reason)
     except InvalidInput as exc:
-        return back(ret.split("?")[0], err=str(exc), **_kept(ret))
-    return back(ret.split("?")[0], ok=f"{len(changed)} alert(s) now {action}", **_kept(ret))
+        return back(request, user, ret.split("?")[0], err=str(exc), **_kept(ret))
+    return back(request, user, ret.split("?")[0], ok=f"{len(changed)} alert(s) now {action}", **_kept(ret))
 
 
 def _kept(url: str) -> dict[str, str]:
     from urllib.parse import parse_qsl, urlsplit
 
-    return {k: v for k, v in parse_qsl(urlsplit(url).query) if k not in ("ok", "err")}
+    return {k: v for k, v in parse_qsl(urlsplit(url).query) if k != "flash"}
 
 
 # -- captures -------------------------------------------------------------------------------------
@@ -354,9 +389,9 @@ def upload(request: Request, file: UploadFile,
     try:
         path, size = save_upload(file.file, request.app.state.uploads, name)
     except InvalidInput as exc:
-        return back("/captures", err=f"{name[:100]}: {exc}")
+        return back(request, user, "/captures", err=f"{name[:100]}: {exc}")
     job = request.app.state.jobs.submit(_store(request, user), path, name, size)
-    return back("/captures", ok=f"upload accepted: job {job}")
+    return back(request, user, "/captures", ok=f"upload accepted: job {job}")
 
 
 # -- baselines and change windows -----------------------------------------------------------------
@@ -378,9 +413,9 @@ def baseline_remove(request: Request, user: Annotated[WebUser, Depends(need("bas
                     client: Annotated[str, Form(max_length=64)] = "", server: Annotated[str, Form(max_length=64)] = "",
                     protocol: Annotated[str, Form(max_length=64)] = "") -> Response:
     if not (client or server or protocol):
-        return back("/baselines", err="say what to remove")
+        return back(request, user, "/baselines", err="say what to remove")
     n = _store(request, user).remove_from_baseline(client or None, server or None, protocol or None)
-    return back("/baselines", ok=f"{n} baseline pair(s) removed")
+    return back(request, user, "/baselines", ok=f"{n} baseline pair(s) removed")
 
 
 @router.post("/windows")
@@ -395,18 +430,18 @@ def window_add(request: Request, user: Annotated[WebUser, Depends(need("windows.
         w = make_window(WindowIn(start=start, end=end, assets=assets.replace(",", " ").split(),
                                  hosts=hosts.replace(",", " ").split(), person=person or None, note=note or None))
     except InvalidInput as exc:
-        return back("/baselines", err=str(exc))
+        return back(request, user, "/baselines", err=str(exc))
     store = _store(request, user)
     added = store.add_window(w)
     approved = store.approve_in_window(added)
-    return back("/baselines", ok=f"change window {added.id} added; {len(approved)} stored alert(s) approved")
+    return back(request, user, "/baselines", ok=f"change window {added.id} added; {len(approved)} stored alert(s) approved")
 
 
 @router.post("/windows/{window_id}/delete")
 def window_remove(request: Request, window_id: int,
                   user: Annotated[WebUser, Depends(need("windows.edit"))]) -> Response:
     _store(request, user).remove_window(window_id)
-    return back("/baselines", ok=f"change window {window_id} removed")
+    return back(request, user, "/baselines", ok=f"change window {window_id} removed")
 
 
 # -- audit ----------------------------------------------------------------------------------------
@@ -454,7 +489,7 @@ def settings_page(request: Request, user: Read) -> Response:
     store = request.app.state.store
     users = store.users() if allowed(user.role, "users.admin") else []
     return render(request, "settings.html", user, settings=request.app.state.settings(), spec=SETTINGS,
-                  users=users, roles=ROLES, permissions=PERMISSIONS, new_token=None)
+                  users=users, roles=ROLES, permissions=PERMISSIONS)
 
 
 @router.post("/settings")
@@ -464,8 +499,8 @@ async def settings_save(request: Request, user: Annotated[WebUser, Depends(need(
     try:
         change_settings(_store(request, user), changes)
     except InvalidInput as exc:
-        return back("/settings", err=str(exc))
-    return back("/settings", ok="settings saved")
+        return back(request, user, "/settings", err=str(exc))
+    return back(request, user, "/settings", ok="settings saved")
 
 
 @router.post("/users")
@@ -478,9 +513,9 @@ def user_add(request: Request, user: Annotated[WebUser, Depends(need("users.admi
     try:
         _store(request, user).add_user(username.strip(), role, pw)
     except (InvalidInput, Conflict) as exc:
-        return back("/settings", err=str(exc))
+        return back(request, user, "/settings", err=str(exc))
     shown = "" if password else f"; password: {pw} (shown once)"
-    return back("/settings", ok=f"user {username.strip()} added as {role}{shown}")
+    return back(request, user, "/settings", ok=f"user {username.strip()} added as {role}{shown}")
 
 
 @router.post("/users/{username}")
@@ -489,7 +524,7 @@ def user_change(request: Request, username: str, user: Annotated[WebUser, Depend
                 password: Annotated[str, Form(max_length=1024)] = "") -> Response:
     store = _store(request, user)
     if username == user.username and action in ("disable", "role") and not (action == "role" and role == "admin"):
-        return back("/settings", err="you cannot disable yourself or take your own admin role")
+        return back(request, user, "/settings", err="you cannot disable yourself or take your own admin role")
     try:
         if action == "role":
             store.set_user_role(username, role)
@@ -501,14 +536,14 @@ def user_change(request: Request, username: str, user: Annotated[WebUser, Depend
             store.set_user_password(username, password)
         elif action == "token":
             tid, secret = store.create_token(username, f"web {time.strftime('%Y-%m-%d')} {secrets.token_hex(2)}")
-            return back("/settings", ok=f"token {tid} for {username}: {secret} (shown once: store it now)")
+            return back(request, user, "/settings", ok=f"token {tid} for {username}: {secret} (shown once: store it now)")
         else:
-            return back("/settings", err="unknown action")
+            return back(request, user, "/settings", err="unknown action")
     except (InvalidInput, Conflict) as exc:
-        return back("/settings", err=str(exc))
+        return back(request, user, "/settings", err=str(exc))
     if action in ("role", "disable", "password"):
         close_user_sessions(store, username)
-    return back("/settings", ok=f"user {username}: {action} done")
+    return back(request, user, "/settings", ok=f"user {username}: {action} done")
 
 
 # -- CSV ------------------------------------------------------------------------------------------

@@ -235,3 +235,26 @@ def test_audit_api(client_for: Any, role: str, ok: bool) -> None:
     assert (r.status_code == 200) == ok
     if ok:
         assert r.json()["ok"] is True and r.json()["signatures_checked"] is True
+
+
+def test_rate_limit_counts_a_name_however_it_is_padded(app: Any) -> None:
+    with TestClient(app) as c:
+        for name in ("analyst", " analyst", "analyst ", "\tanalyst", "ANALYST"):
+            assert login(c, name, "not the password!").status_code == 401
+        for name in ("analyst", " analyst "):
+            assert login(c, name).status_code == 429
+
+
+def test_flash_messages_come_from_the_server_only(app: Any, client_for: Any) -> None:
+    admin = client_for("admin")
+    csrf = admin.headers["X-CSRF-Token"]
+    r = admin.post("/users/viewer", data={"csrf_token": csrf, "action": "token"}, follow_redirects=False)
+    location = r.headers["location"]
+    assert "pwt_" not in location and "token" not in location  # the secret never goes into a URL
+    other = client_for("auditor")
+    assert "pwt_" not in other.get(location).text  # another user cannot read it
+    page = admin.get(location).text
+    assert "pwt_" in page
+    assert "pwt_" not in admin.get(location).text  # shown once
+    forged = admin.get("/settings?ok=Your+password+expired,+call+us&err=x").text
+    assert "Your password expired" not in forged

@@ -35,7 +35,7 @@
         row.setAttribute("data-state", j.state);
         row.querySelector(".job-state").textContent = j.state;
         row.querySelector(".job-progress").value = j.percent;
-        row.querySelector(".job-percent").textContent = j.percent + "%";
+        row.querySelector(".job-percent").textContent = Math.floor(j.percent) + "%";
         var res = row.querySelector(".job-result");
         if (j.error) { res.textContent = j.error; res.className = "job-result bad"; }
         else if (j.summary) {
