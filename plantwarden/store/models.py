@@ -84,7 +84,8 @@ class FactRow(Base):
 
 class CommunicationRow(Base):
     __tablename__ = "communications"
-    __table_args__ = (UniqueConstraint("client", "server", "protocol", name="uq_communications_key"),)
+    __table_args__ = (UniqueConstraint("client", "server", "protocol", name="uq_communications_key"),
+                      Index("ix_communications_flows", "flows"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     client: Mapped[str] = mapped_column(String(64), index=True)
@@ -149,11 +150,12 @@ class AlertRow(Base):
 
     __tablename__ = "alerts"
     __table_args__ = (Index("ix_alerts_detection_key", "detection", "key"),
-                      Index("ix_alerts_state_severity", "state", "severity"),
+                      Index("ix_alerts_state_severity_last_seen", "state", "severity", "last_seen"),
                       Index("ix_alerts_last_seen", "last_seen"),
                       Index("ix_alerts_state_last_seen", "state", "last_seen"),
-                      Index("ix_alerts_src", "src"),
-                      Index("ix_alerts_dst", "dst"))
+                      Index("ix_alerts_src_state", "src", "state"),
+                      Index("ix_alerts_dst_state", "dst", "state"),
+                      Index("ix_alerts_updated_at", "updated_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     detection: Mapped[str] = mapped_column(String(64))
@@ -385,3 +387,15 @@ class SettingRow(Base):
     value: Mapped[Any] = mapped_column(JSON)
     updated_at: Mapped[float] = mapped_column(Double)
     updated_by: Mapped[str] = mapped_column(String(128))
+
+
+class AlertHourlyRow(Base):
+    """How many alerts were first seen in each hour, per severity and state: kept by database triggers
+    on ``alerts`` (Alembic 0010), read by the dashboard's overview and plots."""
+
+    __tablename__ = "alert_hourly"
+
+    severity: Mapped[str] = mapped_column(String(16), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16), primary_key=True)
+    hour: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    n: Mapped[int] = mapped_column(BigInteger)

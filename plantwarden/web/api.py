@@ -108,8 +108,9 @@ def communications(request: Request, user: Read, protocol: str = "", host: str =
 @router.get("/map")
 def network_map(request: Request, user: Read, protocol: str = "") -> dict[str, Any]:
     with _read(request) as s:
-        nodes, edges = queries.map_data(s, protocol)
-        return {"nodes": [{"id": a.id, "ip": a.ip, "role": a.role, "purdue_level": a.purdue_level} for a in nodes],
+        nodes, edges, total = queries.map_data(s, protocol)
+        return {"assets": total,
+                "nodes": [{"id": a.id, "ip": a.ip, "role": a.role, "purdue_level": a.purdue_level} for a in nodes],
                 "edges": [{"client": c.client, "server": c.server, "protocol": c.protocol, "flows": c.flows}
                           for c in edges]}
 

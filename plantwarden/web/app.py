@@ -86,6 +86,9 @@ def create_app(store: Store | str, uploads: Path | None = None, secure_cookies: 
     from plantwarden.web.pages import Flashes
 
     app.state.flashes = Flashes()
+    from plantwarden.web.queries import DataCache
+
+    app.state.cache = DataCache()
     app.state.settings = lambda: settings(the_store)
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     templates.env.filters["ts"] = fmt_ts

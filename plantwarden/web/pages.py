@@ -4,6 +4,7 @@ script or style, so that the Content-Security-Policy forbids any script but the 
 from __future__ import annotations
 
 import csv
+import dataclasses
 import io
 import secrets
 import threading
@@ -184,14 +185,20 @@ def logout(request: Request, user: Annotated[WebUser, Depends(need(None))]) -> R
 def overview(request: Request, user: Read) -> Response:
     from plantwarden.web.svg import stacked_bars
 
-    with request.app.state.store.read() as s:
-        data = queries.overview(s)
+    def plots() -> tuple[str, str]:
+        # both plots count alerts and flows by when they began: triage does not change them
         alerts_plot = stacked_bars(queries.alerts_over_time(s), order=list(SEVERITY_COLORS), colors=SEVERITY_COLORS,
                                    title="Alerts over time (first seen), by severity")
         traffic = queries.traffic_over_time(s)
-    top = sorted(traffic, key=lambda p: -sum(n for _, n in traffic[p]))[:8]
-    traffic_plot = stacked_bars({p: traffic[p] for p in top}, order=top, colors={},
-                                title="Traffic over time: flows of the busiest protocols, by when they began")
+        top = sorted(traffic, key=lambda p: -sum(n for _, n in traffic[p]))[:8]
+        traffic_plot = stacked_bars({p: traffic[p] for p in top}, order=top, colors={},
+                                    title="Traffic over time: flows of the busiest protocols, by when they began")
+        return alerts_plot, traffic_plot
+
+    cache = request.app.state.cache
+    with request.app.state.store.read() as s:
+        data = cache.get(s, ("overview",), lambda: queries.overview(s))
+        alerts_plot, traffic_plot = cache.get(s, ("overview-plots",), plots, triage=False)
     return render(request, "overview.html", user, data=data, alerts_plot=alerts_plot, traffic_plot=traffic_plot,
                   severity_colors=SEVERITY_COLORS)
 
@@ -253,20 +260,29 @@ def asset(request: Request, user: Read, asset_id: int) -> Response:
 def network_map(request: Request, user: Read, protocol: str = "") -> Response:
     from plantwarden.web.svg import MapEdge, MapNode, network_map
 
-    zone_of = zone_lookup(request)
+    def layout() -> tuple[list[MapNode], list[MapEdge], list[str], int]:
+        """Everything but the alert marks: triage does not change it."""
+        zone_of = zone_lookup(request)
+        rows, links, total = queries.map_data(s, protocol)
+        names = queries.asset_names(s, [a.id for a in rows])
+        by_ip = {a.ip: a.id for a in rows}
+        nodes = [MapNode(a.id, names.get(a.id) or a.ip, a.ip, a.role, a.purdue_level, zone_of(a.ip),
+                         f"/assets/{a.id}", 0) for a in rows]
+        edges = [MapEdge(by_ip[c.client], by_ip[c.server], c.protocol, c.flows) for c in links]
+        return nodes, edges, queries.protocols(s), total
+
+    def drawn() -> tuple[str, list[str], int, int, int]:
+        nodes, edges, protos, total = cache.get(s, ("map-layout", protocol, id(model)), layout, triage=False)
+        alerts = queries.open_alert_counts(s, [n.ip for n in nodes])
+        marked = [dataclasses.replace(n, alerts=alerts.get(n.ip, 0)) for n in nodes]
+        return network_map(marked, edges), protos, len(nodes), len(edges), total
+
+    model = request.app.state.zone_model
+    cache = request.app.state.cache
     with request.app.state.store.read() as s:
-        rows, comms = queries.map_data(s, protocol)
-        alerts = queries.open_alert_counts(s, [a.ip for a in rows])
-        facts = {a["id"]: a.get("name") for a in queries.asset_items(s, rows)} if len(rows) <= 2000 else {}
-        protos = queries.protocols(s)
-    by_ip = {a.ip: a.id for a in rows}
-    nodes = [MapNode(a.id, facts.get(a.id) or a.ip, a.ip, a.role, a.purdue_level, zone_of(a.ip), f"/assets/{a.id}",
-                     alerts.get(a.ip, 0)) for a in rows]
-    edges = [MapEdge(by_ip[c.client], by_ip[c.server], c.protocol, c.flows) for c in comms
-             if c.client in by_ip and c.server in by_ip]
-    svg = network_map(nodes, edges)
-    return render(request, "map.html", user, svg=svg, protocol=protocol, protocols=protos, nodes=len(nodes),
-                  edges=len(edges), zones=request.app.state.zone_model is not None)
+        svg, protos, n_nodes, n_edges, total = cache.get(s, ("map", protocol, id(model)), drawn)
+    return render(request, "map.html", user, svg=svg, protocol=protocol, protocols=protos, nodes=n_nodes,
+                  edges=n_edges, total=total, zones=model is not None)
 
 
 def zone_lookup(request: Request) -> Any:

@@ -5,15 +5,18 @@ are; the templates and exports escape them."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+import threading
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar, cast
 
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, literal, or_, select, text, union
 from sqlalchemy.orm import Session
 
 from plantwarden.core.alerts import ACKNOWLEDGED, NEW, STATES
 from plantwarden.store.models import (
+    AlertHourlyRow,
     AlertRow,
     AssetRow,
     AssetTagRow,
@@ -25,9 +28,12 @@ from plantwarden.store.models import (
     SecurityRow,
 )
 
+T = TypeVar("T")
 OPEN = (NEW, ACKNOWLEDGED)
 SEVERITIES = ("critical", "high", "medium", "low")
 MAX_PER_PAGE = 500
+#: the network map shows every asset up to this many; beyond, the busiest ones (docs/web.md)
+MAP_LIMIT = 1000
 
 #: identity summary columns: fact names in order of preference
 NAME_FACTS = ("plc_name", "module_name", "device_name", "object_name", "hostname", "name", "product_name",
@@ -60,6 +66,51 @@ class Page:
                 "pages": self.pages}
 
 
+class DataCache:
+    """Results of the dashboard's heavier reads (overview, plots, map), kept until the data changes.
+
+    The data's version is read from indexes in a few microseconds: the newest alert change
+    (``alerts.updated_at``, which every insert, merge and state change sets), the newest alert and
+    capture, and the tags; anything older than ``ttl`` seconds is computed again anyway.
+    """
+
+    def __init__(self, ttl: float = 300.0, size: int = 64) -> None:
+        self.ttl, self.size = ttl, size
+        self._items: dict[Any, tuple[Any, float, Any]] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def version(s: Session, triage: bool = True) -> tuple[Any, ...]:
+        """The data's version; without ``triage``, one that alert state changes leave alone (inserts
+        and merges come with a capture, so the newest alert and capture still tell them)."""
+        row = s.execute(select(
+            select(func.max(AlertRow.updated_at)).scalar_subquery() if triage else literal(0),
+            select(func.max(AlertRow.id)).scalar_subquery(),
+            select(func.max(CaptureRow.id)).scalar_subquery(),
+            select(func.max(CaptureRow.analyzed_at)).scalar_subquery(),
+            select(func.count()).select_from(AssetTagRow).scalar_subquery(),
+            select(func.max(AssetTagRow.id)).scalar_subquery(),
+            select(func.count()).select_from(AssetRow).scalar_subquery(),
+        )).one()
+        return tuple(row)
+
+    def get(self, s: Session, key: Any, compute: Callable[[], T], triage: bool = True) -> T:
+        """``compute()``, or its result from before when the data has not changed since; with
+        ``triage=False`` alert state changes do not count as changes."""
+        version = self.version(s, triage)
+        now = time.monotonic()
+        with self._lock:
+            hit = self._items.get(key)
+            if hit is not None and hit[0] == version and now - hit[1] < self.ttl:
+                return cast(T, hit[2])
+        value = compute()
+        with self._lock:
+            if len(self._items) >= self.size:
+                self._items.pop(next(iter(self._items)))
+            self._items[key] = (version, now, value)
+        return value
+
+
 def _page(q: Select[Any], s: Session, page: int, per_page: int) -> tuple[list[Any], int, int, int]:
     per_page = max(1, min(per_page, MAX_PER_PAGE))
     page = max(1, page)
@@ -75,12 +126,14 @@ def overview(s: Session) -> dict[str, Any]:
     by_level = {("unknown" if lv is None else str(lv)): n for lv, n in
                 s.execute(select(AssetRow.purdue_level, func.count()).group_by(AssetRow.purdue_level))}
     open_by_sev = {sv: 0 for sv in SEVERITIES}
-    for sev, n in s.execute(select(AlertRow.severity, func.count()).where(AlertRow.state.in_(OPEN))
-                            .group_by(AlertRow.severity)):
-        open_by_sev[sev] = n
     by_state = {st: 0 for st in STATES}
-    for st, n in s.execute(select(AlertRow.state, func.count()).group_by(AlertRow.state)):
-        by_state[st] = n
+    # from the per-hour counts the database keeps (alert_hourly, Alembic 0010), not from a million rows
+    for sev, st, n in s.execute(select(AlertHourlyRow.severity, AlertHourlyRow.state, func.sum(AlertHourlyRow.n))
+                                .group_by(AlertHourlyRow.severity, AlertHourlyRow.state)):
+        n = int(n or 0)
+        by_state[st] = by_state.get(st, 0) + n
+        if st in OPEN:
+            open_by_sev[sev] = open_by_sev.get(sev, 0) + n
     return {
         "assets": sum(by_role.values()),
         "assets_by_role": dict(sorted(by_role.items(), key=lambda kv: (-kv[1], kv[0]))),
@@ -282,7 +335,14 @@ def alerts_page(s: Session, f: AlertFilter, page: int = 1, per_page: int = 50) -
     if f.detection:
         q = q.where(AlertRow.detection == f.detection)
     if f.host:
-        q = q.where(or_(AlertRow.src == f.host, AlertRow.dst == f.host))
+        # one index lookup per side (ix_alerts_src_state / ix_alerts_dst_state): an OR of the two makes
+        # SQLite walk every open alert instead
+        sides = [select(AlertRow.id).where(col == f.host) for col in (AlertRow.src, AlertRow.dst)]
+        if f.state == "open":
+            sides = [q2.where(AlertRow.state.in_(OPEN)) for q2 in sides]
+        elif f.state:
+            sides = [q2.where(AlertRow.state == f.state) for q2 in sides]
+        q = q.where(AlertRow.id.in_(union(*sides)))
     if f.q:
         q = q.where(AlertRow.title.like(like(f.q.strip()), escape="\\"))
     q = q.order_by(AlertRow.last_seen.desc(), AlertRow.id.desc())
@@ -306,33 +366,79 @@ def alert_detail(s: Session, alert_id: int) -> dict[str, Any] | None:
 
 
 def detections_present(s: Session) -> list[str]:
-    return sorted(s.scalars(select(AlertRow.detection).distinct()))
+    """The detections that raised alerts: a skip scan over ix_alerts_detection_key (one index lookup per
+    detection, not a read of every alert)."""
+    rows = s.execute(text(
+        "WITH RECURSIVE d(x) AS (SELECT min(detection) FROM alerts UNION ALL "
+        "SELECT (SELECT min(detection) FROM alerts WHERE detection > d.x) FROM d WHERE d.x IS NOT NULL) "
+        "SELECT x FROM d WHERE x IS NOT NULL"))
+    return sorted(str(r[0]) for r in rows)
 
 
 # -- map and plots --------------------------------------------------------------------------------
 
-def map_data(s: Session, protocol: str = "", limit: int = 2000) -> tuple[list[AssetRow], list[CommunicationRow]]:
-    assets = list(s.scalars(select(AssetRow).order_by(AssetRow.purdue_level, AssetRow.ip).limit(limit)))
-    q = select(CommunicationRow)
+@dataclass(frozen=True, slots=True)
+class MapAsset:
+    id: int
+    ip: str
+    role: str
+    purdue_level: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class MapLink:
+    client: str
+    server: str
+    protocol: str
+    flows: int
+
+
+def map_data(s: Session, protocol: str = "", limit: int = MAP_LIMIT) -> tuple[list[MapAsset], list[MapLink], int]:
+    """The assets of the map (all of them up to ``limit``; beyond, the busiest), the communications
+    between them (with ``protocol`` only, when given), and how many assets there are in all."""
+    total = int(s.scalar(select(func.count()).select_from(AssetRow)) or 0)
+    busy = AssetRow.serves + AssetRow.reads + AssetRow.writes + AssetRow.programs + AssetRow.identifies
+    q = select(AssetRow.id, AssetRow.ip, AssetRow.role, AssetRow.purdue_level)
+    if total > limit:
+        q = q.order_by(busy.desc(), AssetRow.id).limit(limit)
+    assets = [MapAsset(i, ip, role, lv) for i, ip, role, lv in s.execute(q)]
+    ips = {a.ip for a in assets}
+    cq = select(CommunicationRow.client, CommunicationRow.server, CommunicationRow.protocol, CommunicationRow.flows)
     if protocol:
-        q = q.where(CommunicationRow.protocol == protocol)
-    comms = list(s.scalars(q.order_by(CommunicationRow.flows.desc()).limit(limit * 4)))
-    return assets, comms
+        cq = cq.where(CommunicationRow.protocol == protocol)
+    links = [MapLink(c, sv, p, n) for c, sv, p, n in s.execute(cq.order_by(CommunicationRow.flows.desc())
+                                                                .limit(limit * 20))
+             if c in ips and sv in ips]
+    return assets, links, total
+
+
+def asset_names(s: Session, ids: Sequence[int]) -> dict[int, str]:
+    """asset id -> its name from the identity facts (for the map's labels)."""
+    facts: dict[int, list[FactRow]] = {}
+    for i in range(0, len(ids), 500):
+        for f in s.scalars(select(FactRow).where(FactRow.asset_id.in_(ids[i:i + 500]),
+                                                 FactRow.name.in_(NAME_FACTS))):
+            facts.setdefault(f.asset_id, []).append(f)
+    out = {}
+    for aid, fs in facts.items():
+        name = _summary(fs)["name"]
+        if name:
+            out[aid] = name
+    return out
 
 
 def protocols(s: Session) -> list[str]:
     return sorted(s.scalars(select(CommunicationRow.protocol).distinct()))
 
 
-def alerts_over_time(s: Session, since: float | None = None) -> dict[str, list[tuple[float, int]]]:
-    """severity -> (hour, alerts first seen in that hour): grouped in SQL."""
-    hour = func.floor(AlertRow.first_seen / 3600)
-    q = select(AlertRow.severity, hour, func.count()).group_by(AlertRow.severity, hour)
-    if since is not None:
-        q = q.where(AlertRow.first_seen >= since)
+def alerts_over_time(s: Session) -> dict[str, list[tuple[float, int]]]:
+    """severity -> (hour, alerts first seen in that hour), from the per-hour counts (alert_hourly)."""
+    q = (select(AlertHourlyRow.severity, AlertHourlyRow.hour, func.sum(AlertHourlyRow.n))
+         .group_by(AlertHourlyRow.severity, AlertHourlyRow.hour))
     out: dict[str, list[tuple[float, int]]] = {}
     for sev, h, n in s.execute(q):
-        out.setdefault(sev, []).append((float(h) * 3600, int(n)))
+        if n:
+            out.setdefault(sev, []).append((float(h) * 3600, int(n)))
     return out
 
 

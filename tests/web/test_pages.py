@@ -95,3 +95,26 @@ def test_admin_manages_users_from_the_settings_page(app: Any, client_for: Any) -
     assert "exists" in r.text
     audit = c.get("/audit?action=user.add").text
     assert "night-shift" in audit and "web:admin" in audit
+
+
+def test_cached_overview_and_map_follow_changes(client_for: Any) -> None:
+    c = client_for("analyst")
+
+    def open_alerts() -> int:
+        html = c.get("/").text
+        m = re.search(r"<h2>Open alerts</h2>\s*<p class=\"big\">(\d+)</p>", html)
+        assert m, html
+        return int(m.group(1))
+
+    before = open_alerts()
+    assert open_alerts() == before  # from the cache
+    assert "alerting" in c.get("/map").text
+    ids = [a["id"] for a in c.get("/api/alerts?per_page=500").json()["items"]]
+    assert len(ids) == before
+    c.post("/api/alerts/triage", json={"ids": ids[:2], "state": "resolved"})
+    assert open_alerts() == before - 2
+    c.post("/api/alerts/triage", json={"ids": ids[2:], "state": "acknowledged"})
+    assert open_alerts() == before - 2  # acknowledged alerts are still open
+    c.post("/api/alerts/triage", json={"ids": ids, "state": "resolved"})
+    assert open_alerts() == 0
+    assert "alerting" not in c.get("/map").text
