@@ -399,3 +399,47 @@ class AlertHourlyRow(Base):
     state: Mapped[str] = mapped_column(String(16), primary_key=True)
     hour: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     n: Mapped[int] = mapped_column(BigInteger)
+
+
+class AdvisoryRow(Base):
+    """A CSAF 2.0 advisory as imported (docs/vulns.md); the newest revision of each tracking id."""
+
+    __tablename__ = "advisories"
+    __table_args__ = (UniqueConstraint("tracking_id", name="uq_advisories_tracking_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    tracking_id: Mapped[str] = mapped_column(String(200))
+    title: Mapped[str] = mapped_column(Text)
+    publisher: Mapped[str] = mapped_column(Text)
+    current_release_date: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    source: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    imported_at: Mapped[float] = mapped_column(Double)
+    updated_at: Mapped[float] = mapped_column(Double)
+
+
+class FindingRow(Base):
+    """An advisory's product matched to an asset (docs/vulns.md, "Findings")."""
+
+    __tablename__ = "findings"
+    __table_args__ = (UniqueConstraint("asset_id", "advisory_id", "product_id", name="uq_findings_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    asset_id: Mapped[int] = mapped_column(ForeignKey("assets.id", ondelete="CASCADE"), index=True)
+    advisory_id: Mapped[int] = mapped_column(ForeignKey("advisories.id", ondelete="CASCADE"))
+    product_id: Mapped[str] = mapped_column(String(200))
+    product: Mapped[str] = mapped_column(Text)
+    verdict: Mapped[str] = mapped_column(String(16))  # affected | unknown
+    version: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    cves: Mapped[list[str]] = mapped_column(JSON)
+    cvss_score: Mapped[float | None] = mapped_column(Double, nullable=True)
+    cvss_vector: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    severity: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    remediations: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    why: Mapped[list[str]] = mapped_column(JSON)
+    status: Mapped[str] = mapped_column(String(16), index=True)  # open, mitigated, accepted, fixed
+    status_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    status_until: Mapped[float | None] = mapped_column(Double, nullable=True)  # accepted risk expiry
+    first_found: Mapped[float] = mapped_column(Double)
+    last_found: Mapped[float] = mapped_column(Double)

@@ -432,6 +432,54 @@ class Store:
         with self._sessions() as s:
             return load_tags(s)
 
+    # -- advisories and findings (docs/vulns.md) ----------------------------------------------------
+
+    def import_advisories(self, docs: Iterable[tuple[str, bytes]]) -> Any:
+        """Store CSAF documents given as (source, bytes); see ``store.vulns.import_advisories``."""
+        from plantwarden.store import vulns
+
+        with self._write_lock, self._sessions.begin() as s:
+            res = vulns.import_advisories(s, docs, time.time())
+            if res.new or res.updated:
+                self._audit(s, "advisory.import", f"{len(res.new) + len(res.updated)} advisories", None,
+                            {"new": res.new[:1000], "updated": res.updated[:1000]})
+            return res
+
+    def advisory_ids(self) -> list[str]:
+        from plantwarden.store.models import AdvisoryRow
+
+        with self._sessions() as s:
+            return sorted(s.scalars(select(AdvisoryRow.tracking_id)))
+
+    def match_advisories(self) -> Any:
+        """Match the stored advisories to the inventory and update the findings."""
+        from plantwarden.store import vulns
+
+        with self._write_lock, self._sessions.begin() as s:
+            res = vulns.match(s, time.time())
+            if res.new or res.fixed or res.reopened:
+                self._audit(s, "vulns.match", "findings", None,
+                            {"new": len(res.new), "fixed": len(res.fixed), "reopened": len(res.reopened)})
+            return res
+
+    def findings(self, status: str | None = None, asset: str | None = None) -> list[dict[str, Any]]:
+        from plantwarden.store import vulns
+
+        with self._sessions() as s:
+            return vulns.load_findings(s, status, asset)
+
+    def set_finding_status(self, finding_id: int, status: str, reason: str | None = None,
+                           until: float | None = None) -> None:
+        from plantwarden.store import vulns
+        from plantwarden.store.models import FindingRow
+
+        with self._write_lock, self._sessions.begin() as s:
+            old = s.get(FindingRow, finding_id)
+            before = {"status": old.status, "reason": old.status_reason} if old is not None else None
+            vulns.set_status(s, finding_id, status, reason, until)
+            self._audit(s, "finding.status", f"finding {finding_id}", before,
+                        {"status": status, "reason": reason, "until": until})
+
     # -- accounts and API tokens (docs/accounts.md) ------------------------------------------------
 
     def add_user(self, username: str, role: str, password: str) -> Any:

@@ -1,0 +1,164 @@
+"""Vendor and product names as advisories and devices spell them, made comparable (docs/vulns.md).
+
+``vendor_key`` folds case, punctuation and legal suffixes and maps known aliases (brands, former names,
+subsidiaries that publish under the parent) to one key: "Siemens AG" and "SIEMENS" are ``siemens``;
+"Allen-Bradley" is ``rockwell automation``. ``product_tokens`` splits a product name or model into
+comparable tokens, keeping model numbers whole where splitting would lose them (``s7-1500`` gives
+``s7``, ``1500`` and ``s7-1500``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Final
+
+_LEGAL: Final = frozenset({
+    "inc", "incorporated", "llc", "ltd", "limited", "gmbh", "ag", "co", "kg", "corp", "corporation", "company",
+    "sa", "se", "spa", "bv", "nv", "oy", "ab", "as", "plc", "pty", "kk", "srl", "sas", "gmbh&co", "the",
+    "international", "group", "holding", "holdings", "software", "technologies", "technology",
+})
+
+#: alias (after folding) -> the vendor key advisories and devices are compared by
+ALIASES: Final[dict[str, str]] = {
+    "siemens": "siemens", "siemens energy": "siemens", "siemens healthineers": "siemens",
+    "rockwell automation": "rockwell automation", "rockwell": "rockwell automation",
+    "allen bradley": "rockwell automation", "rockwell automation allen bradley": "rockwell automation",
+    "schneider electric": "schneider electric", "schneider": "schneider electric",
+    "telemecanique": "schneider electric", "telemecanique electrique": "schneider electric",
+    "modicon": "schneider electric", "square d": "schneider electric",
+    "aveva": "aveva", "osisoft": "aveva", "wonderware": "aveva",
+    "general electric": "general electric", "ge": "general electric", "ge digital": "general electric",
+    "ge vernova": "general electric", "ge grid solutions": "general electric",
+    "mitsubishi electric": "mitsubishi electric", "mitsubishi": "mitsubishi electric", "iconics": "mitsubishi electric",
+    "hitachi energy": "hitachi energy", "abb": "abb", "abb power grids": "hitachi energy",
+    "honeywell": "honeywell", "matrikon": "honeywell",
+    "moxa": "moxa", "omron": "omron", "yokogawa": "yokogawa", "emerson": "emerson", "fisher rosemount": "emerson",
+    "delta electronics": "delta electronics", "delta": "delta electronics",
+    "phoenix contact": "phoenix contact", "innominate security": "phoenix contact",
+    "codesys": "codesys", "3s smart": "codesys", "3s": "codesys",
+    "wago": "wago", "wago kontakttechnik": "wago",
+    "belden": "belden", "hirschmann": "belden", "hirschmann automation and control": "belden",
+    "johnson controls": "johnson controls", "kantech": "johnson controls", "exacq": "johnson controls",
+    "b&r": "b&r", "b&r industrial automation": "b&r", "b r industrial automation": "b&r", "br automation": "b&r",
+    "ptc": "ptc", "kepware": "ptc", "red lion": "red lion", "red lion controls": "red lion",
+    "automationdirect": "automationdirect", "automation direct": "automationdirect",
+    "digi": "digi", "carrier": "carrier", "lenels2": "carrier", "fuji electric": "fuji electric",
+    "beckhoff": "beckhoff", "beckhoff automation": "beckhoff", "advantech": "advantech", "eaton": "eaton",
+    "inductive automation": "inductive automation", "unitronics": "unitronics", "weintek": "weintek",
+    "westermo": "westermo", "panasonic": "panasonic", "softing": "softing", "ovarro": "ovarro",
+}
+_PAREN = re.compile(r"\([^)]*\)")
+_NON_WORD = re.compile(r"[^a-z0-9&]+")
+
+
+def fold(text: str) -> str:
+    """Lower case, accents off, punctuation to single spaces."""
+    t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    return _NON_WORD.sub(" ", t).strip()
+
+
+def vendor_key(name: str) -> str:
+    """The comparable key of a vendor name ("" for none)."""
+    base = fold(_PAREN.sub(" ", name))
+    if base in ALIASES:
+        return ALIASES[base]
+    words = [w for w in base.split() if w not in _LEGAL]
+    for n in range(len(words), 0, -1):  # the longest known prefix: "siemens ag munich" -> siemens
+        head = " ".join(words[:n])
+        if head in ALIASES:
+            return ALIASES[head]
+    return " ".join(words)
+
+
+def vendor_keys(text: str) -> set[str]:
+    """Every vendor a field names: advisories list several ("Red Lion, AutomationDirect", "ICONICS |
+    Mitsubishi Electric", "X and Y")."""
+    whole = vendor_key(text)
+    if whole in ALIASES.values():
+        return {whole}
+    parts = re.split(r"\s*(?:,|\||/|;|\band\b)\s*", text)
+    keys = {vendor_key(p) for p in parts if p.strip()}
+    return {k for k in keys if k}
+
+
+_TOKEN = re.compile(r"[a-z0-9]+(?:[-./][a-z0-9]+)*")
+_NOISE: Final = frozenset({"all", "versions", "version", "and", "the", "of", "for", "with", "series", "family",
+                           "product", "products", "firmware", "software", "models", "model", "devices",
+                           "device", "module", "modules", "including", "incl", "variants", "other", "v"})
+
+
+def product_tokens(text: str) -> set[str]:
+    """Tokens of a product name or model: whole hyphenated/dotted items and their parts, lower case."""
+    t = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode().lower()
+    out: set[str] = set()
+    for m in _TOKEN.finditer(t):
+        item = m.group(0)
+        out.add(item)
+        out.update(p for p in re.split(r"[-./]", item) if p)
+    return {x for x in out if x not in _NOISE}
+
+
+def model_pattern(text: str) -> re.Pattern[str]:
+    """A CSAF model number (``6ES7 516-3AN0*``, ``BMX P34 2020``, ``1756-L7?``) as a regular expression
+    over a device's model or order number: case, spaces and hyphens are ignored, ``*`` matches any run
+    and ``?`` one character."""
+    out = []
+    for ch in text.strip():
+        if ch == "*":
+            out.append(".*")
+        elif ch == "?":
+            out.append(".")
+        elif ch in " -_":
+            continue
+        else:
+            out.append(re.escape(ch.lower()))
+    return re.compile("^" + "".join(out) + "$")
+
+
+def squash(text: str) -> str:
+    """A model or order number without case, spaces and hyphens (for ``model_pattern``)."""
+    return re.sub(r"[\s\-_]+", "", text.strip().lower())
+
+
+#: (vendor key, pattern over a squashed order number / model / module type) -> product family tokens.
+#: Order-number and type prefixes are the vendors' published numbering of their product lines.
+FAMILIES: Final[tuple[tuple[str, re.Pattern[str], str], ...]] = tuple(
+    (v, re.compile(p), fam) for v, p, fam in (
+        ("siemens", r"^6es721", "simatic s7-1200"),
+        ("siemens", r"^6es751|^6es715|^6es7518|^cpu15\d\d", "simatic s7-1500"),
+        ("siemens", r"^6es731|^cpu31\d", "simatic s7-300"),
+        ("siemens", r"^6es741|^cpu41\d", "simatic s7-400"),
+        ("siemens", r"^cpu12\d\d", "simatic s7-1200"),
+        ("siemens", r"^6es7151|^6es7155|^im15\d", "simatic et 200"),
+        ("siemens", r"^6av", "simatic hmi"),
+        ("siemens", r"^6gk", "simatic net scalance"),
+        ("rockwell automation", r"^1756", "controllogix"),
+        ("rockwell automation", r"^1756l6", "controllogix 5560"),
+        ("rockwell automation", r"^1756l7", "controllogix 5570"),
+        ("rockwell automation", r"^1756l8", "controllogix 5580"),
+        ("rockwell automation", r"^1769l|^5069l|^1768l", "compactlogix"),
+        ("rockwell automation", r"^1769l3", "compactlogix 5370"),
+        ("rockwell automation", r"^5069l3", "compactlogix 5380"),
+        ("rockwell automation", r"^5069l4", "compactlogix 5480"),
+        ("rockwell automation", r"^1766", "micrologix 1400"),
+        ("rockwell automation", r"^1763", "micrologix 1100"),
+        ("rockwell automation", r"^2080", "micro800"),
+        ("schneider electric", r"^bmxp34|^bmxprp", "modicon m340"),
+        ("schneider electric", r"^bmep58|^bmeh58", "modicon m580"),
+        ("schneider electric", r"^tm241", "modicon m241"),
+        ("schneider electric", r"^tm251", "modicon m251"),
+        ("schneider electric", r"^tm221", "modicon m221"),
+        ("schneider electric", r"^140cpu", "modicon quantum"),
+        ("schneider electric", r"^tsxp57", "modicon premium"),
+    ))
+
+
+def families(vendor: str, models: list[str]) -> set[str]:
+    """The product families a vendor's order numbers or module types belong to (e.g. a Siemens
+    ``6ES7 516-3AN01-0AB0`` is a SIMATIC S7-1500)."""
+    out = set()
+    for v, pattern, fam in FAMILIES:
+        if v == vendor and any(pattern.search(squash(m)) for m in models):
+            out.add(fam)
+    return out

@@ -1,0 +1,126 @@
+"""Advisories and findings in the store and on the command line, on the demo plant and the shared CISA
+advisories (docs/vulns.md)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import update
+
+from plantwarden.cli.main import main
+from plantwarden.demo import generate_demo_capture
+from plantwarden.store.ingest import ingest
+from plantwarden.store.models import FactRow
+from plantwarden.store.service import Store
+
+CSAF = Path(__file__).resolve().parents[3] / "shared" / "advisories" / "csaf"
+
+
+def _doc(tracking: str, release: str, product: str = "Modicon M340", rng: str = "vers:all/<V3.50") -> bytes:
+    """A small CSAF 2.0 advisory (Schneider Electric, one product, one CVE)."""
+    return json.dumps({
+        "document": {"category": "csaf_security_advisory", "csaf_version": "2.0", "title": f"test {tracking}",
+                     "publisher": {"category": "vendor", "name": "Test PSIRT", "namespace": "https://example.org"},
+                     "tracking": {"id": tracking, "current_release_date": release, "initial_release_date": release,
+                                  "revision_history": [{"date": release, "number": "1", "summary": "x"}],
+                                  "status": "final", "version": "1"}},
+        "product_tree": {"branches": [{"category": "vendor", "name": "Schneider Electric", "branches": [
+            {"category": "product_name", "name": product, "branches": [
+                {"category": "product_version_range", "name": rng,
+                 "product": {"product_id": "P1", "name": f"{product} {rng}"}}]}]}]},
+        "vulnerabilities": [{"cve": "CVE-2099-0001", "product_status": {"known_affected": ["P1"]},
+                             "scores": [{"products": ["P1"], "cvss_v3": {
+                                 "version": "3.1", "vectorString": "CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:H/I:H/A:H",
+                                 "baseScore": 9.8, "baseSeverity": "CRITICAL"}}],
+                             "remediations": [{"category": "vendor_fix", "details": "update to V3.50",
+                                               "product_ids": ["P1"]}]}],
+    }).encode()
+
+
+@pytest.fixture
+def store(tmp_path: Path) -> Store:
+    s = Store(tmp_path / "pw.db")
+    ingest(s, generate_demo_capture(tmp_path / "demo.pcap", seed=1))
+    return s
+
+
+def test_import_is_idempotent_and_keeps_the_newest_revision(store: Store) -> None:
+    r = store.import_advisories([("a.json", _doc("TEST-1", "2024-01-01T00:00:00Z")), ("bad.json", b"{nope"),
+                                 ("x.json", b'{"document": {}}')])
+    assert r.new == ["TEST-1"] and [s for s, _ in r.invalid] == ["bad.json", "x.json"]
+    assert store.import_advisories([("a.json", _doc("TEST-1", "2024-01-01T00:00:00Z"))]).unchanged == ["TEST-1"]
+    older = store.import_advisories([("old.json", _doc("TEST-1", "2023-01-01T00:00:00Z", rng="vers:all/*"))])
+    assert older.unchanged == ["TEST-1"]
+    newer = store.import_advisories([("new.json", _doc("TEST-1", "2024-06-01T00:00:00Z", rng="vers:all/<V4.0"))])
+    assert newer.updated == ["TEST-1"]
+    assert [e.action for e in store.audit_entries()].count("advisory.import") == 2
+
+
+def test_findings_follow_the_device(store: Store) -> None:
+    store.import_advisories([("a.json", _doc("TEST-1", "2024-01-01T00:00:00Z"))])
+    res = store.match_advisories()
+    assert len(res.new) == 1
+    f = store.findings()[0]
+    assert (f["asset"], f["advisory"], f["verdict"], f["version"], f["cvss_score"]) == (
+        "10.10.10.11", "TEST-1", "affected", "V3.10", 9.8)
+    assert f["remediations"] == [{"category": "vendor_fix", "details": "update to V3.50", "url": None}]
+    assert any("Schneider Electric" in w for w in f["why"]) and any("V3.10" in w for w in f["why"])
+    assert store.match_advisories().new == []  # nothing changed
+    with store.transaction() as s:  # the PLC was updated
+        s.execute(update(FactRow).where(FactRow.value == "V3.10").values(value="V3.60"))
+    res = store.match_advisories()
+    assert res.fixed == [f["id"]] and store.findings()[0]["status"] == "fixed"
+    with store.transaction() as s:  # and downgraded again
+        s.execute(update(FactRow).where(FactRow.value == "V3.60").values(value="V3.10"))
+    assert store.match_advisories().reopened == [f["id"]]
+
+
+def test_finding_states_need_their_reasons(store: Store) -> None:
+    from plantwarden.core.errors import InvalidInput, NotFound
+
+    store.import_advisories([("a.json", _doc("TEST-1", "2024-01-01T00:00:00Z"))])
+    store.match_advisories()
+    fid = store.findings()[0]["id"]
+    with pytest.raises(InvalidInput, match="needs a reason"):
+        store.set_finding_status(fid, "mitigated")
+    with pytest.raises(InvalidInput, match="expiry"):
+        store.set_finding_status(fid, "accepted", "vendor patch breaks the line")
+    store.set_finding_status(fid, "accepted", "patch in the March shutdown", until=2_000_000_000.0)
+    f = store.findings(status="accepted")[0]
+    assert (f["status_reason"], f["status_until"]) == ("patch in the March shutdown", 2_000_000_000.0)
+    with pytest.raises(NotFound):
+        store.set_finding_status(999, "fixed")
+    e = [e for e in store.audit_entries() if e.action == "finding.status"][-1]
+    assert e.before == {"status": "open", "reason": None} and e.after["status"] == "accepted"
+
+
+@pytest.mark.shared
+def test_cli_on_the_shared_advisories(tmp_path: Path) -> None:
+    if not CSAF.is_dir():
+        pytest.skip("../shared/advisories/csaf is absent")
+    db = str(tmp_path / "pw.db")
+    r = CliRunner()
+    assert r.invoke(main, ["demo", "--data", str(tmp_path), "--no-serve"]).exit_code == 0
+    db = str(tmp_path / "plantwarden.db")
+    res = r.invoke(main, ["advisories", "import", str(CSAF), "--db", db])
+    assert res.exit_code == 0 and "311 new" in res.output, res.output
+    res = r.invoke(main, ["vulns", "--db", db, "--format", "json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.stdout[res.stdout.index("{"):])
+    found = {(f["asset"], f["advisory"]) for f in doc["findings"]}
+    # the demo's Modicon M340 at V3.10 and its S7-300 CPU 315-2 PN/DP (6ES7 315-2EH14-0AB0, V3.2.6)
+    assert ("10.10.10.11", "ICSA-18-086-01") in found and ("10.10.10.12", "ICSA-19-283-01") in found
+    assert all(f["status"] == "open" for f in doc["findings"])
+    fid = doc["findings"][0]["id"]
+    res = r.invoke(main, ["finding", "set", str(fid), "mitigated", "--reason", "port 102 closed at the cell firewall",
+                          "--db", db])
+    assert res.exit_code == 0 and "mitigated" in res.output
+    res = r.invoke(main, ["vulns", "--db", db, "--status", "mitigated", "--no-match"])
+    assert res.exit_code == 0 and str(fid) in res.output
+    res = r.invoke(main, ["finding", "set", str(fid), "accepted", "--reason", "x", "--db", db])
+    assert res.exit_code != 0 and "expiry" in res.output
+    listed = r.invoke(main, ["advisories", "list", "--db", db, "--format", "json"])
+    assert len(json.loads(listed.output)) == 311
