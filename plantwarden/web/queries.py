@@ -293,6 +293,13 @@ def asset_detail(s: Session, asset_id: int) -> dict[str, Any] | None:
     alerts = s.scalars(select(AlertRow).where(or_(AlertRow.src == row.ip, AlertRow.dst == row.ip))
                        .order_by(AlertRow.last_seen.desc()).limit(200))
     item["alerts"] = [alert_item(a) for a in alerts]
+    from plantwarden.store.models import AdvisoryRow, FindingRow
+    from plantwarden.store.vulns import finding_document
+
+    fq = (select(FindingRow, AdvisoryRow).join(AdvisoryRow, AdvisoryRow.id == FindingRow.advisory_id)
+          .where(FindingRow.asset_id == asset_id))
+    item["findings"] = sorted((finding_document(f, row.ip, adv) for f, adv in s.execute(fq)),
+                              key=lambda d: (d["status"] == "fixed", -(d["cvss_score"] or 0.0), d["advisory"]))
     peers = {c["client"] for c in item["communications"]} | {c["server"] for c in item["communications"]}
     item["peer_ids"] = {ip: i for i, ip in s.execute(select(AssetRow.id, AssetRow.ip)
                                                      .where(AssetRow.ip.in_(peers - {row.ip})))}

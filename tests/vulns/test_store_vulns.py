@@ -124,3 +124,23 @@ def test_cli_on_the_shared_advisories(tmp_path: Path) -> None:
     assert res.exit_code != 0 and "expiry" in res.output
     listed = r.invoke(main, ["advisories", "list", "--db", db, "--format", "json"])
     assert len(json.loads(listed.output)) == 311
+
+
+def test_findings_on_the_asset_page(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from plantwarden.web.app import create_app
+
+    store = Store(tmp_path / "pw.db")
+    ingest(store, generate_demo_capture(tmp_path / "demo.pcap", seed=1))
+    store.import_advisories([("a.json", _doc("TEST-<b>1</b>", "2024-01-01T00:00:00Z"))])
+    store.match_advisories()
+    store.add_user("viewer", "viewer", "a-long-test-password-1")
+    _, token = store.create_token("viewer", "t")
+    app = create_app(store, start_jobs=False)
+    app.state.zone_model = None
+    with TestClient(app, headers={"Authorization": f"Bearer {token}"}) as c:
+        aid = c.get("/api/assets?q=10.10.10.11").json()["items"][0]["id"]
+        assert c.get(f"/api/assets/{aid}").json()["findings"][0]["cves"] == ["CVE-2099-0001"]
+        html = c.get(f"/assets/{aid}").text
+        assert "CVE-2099-0001" in html and "TEST-&lt;b&gt;1&lt;/b&gt;" in html and "vendor_fix: update to V3.50" in html
