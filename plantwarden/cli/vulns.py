@@ -89,6 +89,20 @@ def sync_command(source: str, dest: Path | None, keyring: Path | None, no_signat
         _report_import(store.import_advisories((str(f), f.read_bytes()) for f in files))
 
 
+@advisories_group.command("kev")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@db_option
+def kev_command(path: Path, db: str) -> None:
+    """Import a known-exploited vulnerabilities list (CISA's KEV catalog as JSON or CSV, or one CVE id per
+    line); findings of those CVEs on reachable assets move to "now"."""
+    with open_store(db, create=True) as store:
+        try:
+            added, updated = store.import_kev(path.read_bytes(), str(path))
+        except InvalidInput as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"known exploited: {added} added, {updated} updated")
+
+
 @advisories_group.command("list")
 @click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
               help="json: a list of {tracking_id, title, publisher, current_release_date, source}.")
@@ -116,27 +130,42 @@ def list_command(fmt: str, db: str) -> None:
 @click.option("--status", type=click.Choice(["open", "mitigated", "accepted", "fixed"]), default=None,
               help="Only findings in this state.")
 @click.option("--asset", metavar="IP", default=None, help="Only the findings of this asset.")
+@click.option("--priority", type=click.Choice(["now", "next", "never"]), default=None,
+              help="Only findings in this priority bucket.")
 @click.option("--no-match", "no_match", is_flag=True, help="List the stored findings without matching again.")
+@click.option("--model", "model_path", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="A zones model (docs/zones.md): exposure also through its conduits.")
 @db_option
-def vulns_command(fmt: str, status: str | None, asset: str | None, no_match: bool, db: str) -> None:
-    """Match the imported advisories to the inventory, then list the findings, highest CVSS first."""
+def vulns_command(fmt: str, status: str | None, asset: str | None, priority: str | None, no_match: bool,
+                  model_path: str | None, db: str) -> None:
+    """Match the imported advisories to the inventory, then list the findings by priority (now, next,
+    never) and adjusted score."""
+    model = None
+    if model_path is not None:
+        from plantwarden.cli.zones import load_model_or_exit, with_stored_tags
+
+        model = load_model_or_exit(model_path)
     with open_store(db, create=False) as store:
+        if model is not None:
+            model = with_stored_tags(model, store)
         if not no_match:
-            res = store.match_advisories()
+            res = store.match_advisories(model)
             click.echo(f"matched {res.advisories} advisories to {res.assets} identified assets: {len(res.new)} new, "
                        f"{len(res.updated)} changed, {len(res.fixed)} fixed, {len(res.reopened)} reopened; "
                        f"{res.open} open", err=True)
-        items = store.findings(status, asset)
+        items = [f for f in store.findings(status, asset) if priority is None or f["priority"] == priority]
     if fmt == "json":
         echo_json({"format_version": 1, "findings": items})
         return
     if not items:
         click.echo("no findings")
         return
-    click.echo(table(["id", "asset", "advisory", "cvss", "verdict", "version", "status", "product", "cves"],
-                     [(f["id"], f["asset"], f["advisory"], f"{f['cvss_score']:.1f}" if f["cvss_score"] else "",
-                       f["verdict"], f["version"] or "?", f["status"], f["product"], " ".join(f["cves"][:3])
-                       + (" ..." if len(f["cves"]) > 3 else "")) for f in items]))
+    click.echo(table(["id", "priority", "score", "asset", "advisory", "cvss", "exposure", "verdict", "version",
+                      "status", "product", "cves"],
+                     [(f["id"], f["priority"] + (" KEV" if f["known_exploited"] else ""), f"{f['score']:.1f}",
+                       f["asset"], f["advisory"], f"{f['cvss_score']:.1f}" if f["cvss_score"] else "",
+                       f["exposure"], f["verdict"], f["version"] or "?", f["status"], f["product"],
+                       " ".join(f["cves"][:3]) + (" ..." if len(f["cves"]) > 3 else "")) for f in items]))
 
 
 @click.group("finding")

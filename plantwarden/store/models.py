@@ -443,3 +443,25 @@ class FindingRow(Base):
     status_until: Mapped[float | None] = mapped_column(Double, nullable=True)  # accepted risk expiry
     first_found: Mapped[float] = mapped_column(Double)
     last_found: Mapped[float] = mapped_column(Double)
+    priority: Mapped[str] = mapped_column(String(8))  # now | next | never (plantwarden.vulns.priority)
+    score: Mapped[float] = mapped_column(Double)  # CVSS adjusted by exposure and criticality
+    exposure: Mapped[str] = mapped_column(String(16))
+    criticality: Mapped[str] = mapped_column(String(8))
+    kev: Mapped[bool] = mapped_column(Boolean)
+    priority_why: Mapped[list[str]] = mapped_column(JSON)
+
+
+class KnownExploitedRow(Base):
+    """A CVE known to be exploited (a KEV-style list the user imports)."""
+
+    __tablename__ = "known_exploited"
+
+    cve: Mapped[str] = mapped_column(String(32), primary_key=True)
+    vendor: Mapped[str | None] = mapped_column(Text, nullable=True)
+    product: Mapped[str | None] = mapped_column(Text, nullable=True)
+    name: Mapped[str | None] = mapped_column(Text, nullable=True)
+    date_added: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    due_date: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    ransomware: Mapped[str | None] = mapped_column(String(32), nullable=True)
+    source: Mapped[str] = mapped_column(Text)
+    imported_at: Mapped[float] = mapped_column(Double)

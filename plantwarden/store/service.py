@@ -451,12 +451,25 @@ class Store:
         with self._sessions() as s:
             return sorted(s.scalars(select(AdvisoryRow.tracking_id)))
 
-    def match_advisories(self) -> Any:
-        """Match the stored advisories to the inventory and update the findings."""
+    def import_kev(self, data: bytes, source: str) -> tuple[int, int]:
+        """Import a known-exploited vulnerabilities list (CISA KEV JSON/CSV or CVE ids); re-prioritises."""
+        from plantwarden.store import vulns
+
+        rows = vulns.parse_kev(data, source)
+        with self._write_lock, self._sessions.begin() as s:
+            added, updated = vulns.import_kev(s, rows, source, time.time())
+            vulns.reprioritise(s)
+            self._audit(s, "kev.import", f"known exploited from {source[:200]}", None,
+                        {"added": added, "updated": updated})
+            return added, updated
+
+    def match_advisories(self, model: Any = None) -> Any:
+        """Match the stored advisories to the inventory and update the findings and their priorities
+        (``model``: a zones model for exposure through conduits)."""
         from plantwarden.store import vulns
 
         with self._write_lock, self._sessions.begin() as s:
-            res = vulns.match(s, time.time())
+            res = vulns.match(s, time.time(), model)
             if res.new or res.fixed or res.reopened:
                 self._audit(s, "vulns.match", "findings", None,
                             {"new": len(res.new), "fixed": len(res.fixed), "reopened": len(res.reopened)})

@@ -13,7 +13,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from plantwarden.core.errors import InvalidInput, NotFound
-from plantwarden.store.models import AdvisoryRow, AssetRow, CaptureRow, FactRow, FindingRow
+from plantwarden.store.models import (
+    AdvisoryRow,
+    AssetRow,
+    AssetTagRow,
+    CaptureRow,
+    CommunicationRow,
+    FactRow,
+    FindingRow,
+    KnownExploitedRow,
+)
 
 FINDING_STATES = ("open", "mitigated", "accepted", "fixed")
 
@@ -108,10 +117,99 @@ def devices(s: Session) -> list[Any]:
     return [d for d in by_id.values() if d.vendors]
 
 
-def match(s: Session, now: float) -> MatchResult:
+def parse_kev(data: bytes, source: str) -> list[dict[str, Any]]:
+    """Known-exploited CVEs from CISA's KEV catalog (JSON or CSV, as published) or a plain list of CVE
+    ids, one per line. Raises InvalidInput when nothing in it is a CVE id."""
+    import csv
+    import io
+    import re
+
+    cve = re.compile(r"^CVE-\d{4}-\d{4,}$", re.I)
+    text = data.decode("utf-8-sig", errors="replace")
+    rows: list[dict[str, Any]] = []
+    try:
+        doc = json.loads(text)
+    except ValueError:
+        doc = None
+    if isinstance(doc, dict) and isinstance(doc.get("vulnerabilities"), list):
+        items = [v for v in doc["vulnerabilities"] if isinstance(v, dict)]
+    elif text.lstrip().lower().startswith(("cveid", '"cveid"')):
+        items = list(csv.DictReader(io.StringIO(text)))
+    else:
+        items = [{"cveID": line.strip()} for line in text.splitlines() if line.strip()]
+    for v in items:
+        cid = str(v.get("cveID") or "").strip().upper()
+        if not cve.match(cid):
+            continue
+        rows.append({"cve": cid, "vendor": _s(v.get("vendorProject")), "product": _s(v.get("product")),
+                     "name": _s(v.get("vulnerabilityName")), "date_added": _s(v.get("dateAdded")),
+                     "due_date": _s(v.get("dueDate")), "ransomware": _s(v.get("knownRansomwareCampaignUse"))})
+    if not rows:
+        raise InvalidInput(f"{source}: no CVE ids in it (give CISA's KEV JSON or CSV, or one CVE id per line)")
+    return rows
+
+
+def _s(v: Any) -> str | None:
+    return str(v)[:500] if v not in (None, "") else None
+
+
+def import_kev(s: Session, rows: list[dict[str, Any]], source: str, now: float) -> tuple[int, int]:
+    """Insert or update known-exploited CVEs: (added, updated)."""
+    added = updated = 0
+    for r in rows:
+        row = s.get(KnownExploitedRow, r["cve"])
+        if row is None:
+            s.add(KnownExploitedRow(source=source[:1000], imported_at=now, **r))
+            added += 1
+        else:
+            for k, v in r.items():
+                setattr(row, k, v)
+            row.source, row.imported_at = source[:1000], now
+            updated += 1
+    s.flush()
+    return added, updated
+
+
+def _priority_inputs(s: Session, model: Any) -> tuple[dict[int, tuple[str, str]], dict[int, tuple[str, str]],
+                                                      set[str]]:
+    """(asset id -> exposure, asset id -> criticality, known-exploited CVEs)."""
+    from plantwarden.vulns.priority import criticality, exposures
+
+    rows = list(s.execute(select(AssetRow.id, AssetRow.ip, AssetRow.purdue_level, AssetRow.role)))
+    levels = {ip: lv for _, ip, lv, _ in rows}
+    initiators: dict[str, set[str]] = {}
+    for client, server in s.execute(select(CommunicationRow.client, CommunicationRow.server)):
+        initiators.setdefault(server, set()).add(client)
+    exp = exposures(levels, initiators, model)
+    tags: dict[str, list[str]] = {}
+    for tag, addr in s.execute(select(AssetTagRow.tag, AssetTagRow.address)):
+        tags.setdefault(addr, []).append(tag)
+    by_id_exp = {i: exp[ip] for i, ip, _, _ in rows}
+    by_id_crit = {i: criticality(role, tags.get(ip, ())) for i, ip, _, role in rows}
+    kev = set(s.scalars(select(KnownExploitedRow.cve)))
+    return by_id_exp, by_id_crit, kev
+
+
+def reprioritise(s: Session, model: Any = None) -> int:
+    """Compute every finding's priority again (after a KEV import or a zones model change)."""
+    from plantwarden.vulns.priority import prioritise
+
+    exp, crit, kev = _priority_inputs(s, model)
+    n = 0
+    for f in s.scalars(select(FindingRow)):
+        p = prioritise(f.cvss_score, exp.get(f.asset_id, ("none", "unknown asset")),
+                       crit.get(f.asset_id, ("low", "unknown asset")), kev & set(f.cves))
+        f.priority, f.score, f.exposure, f.criticality, f.kev, f.priority_why = (
+            p.bucket, p.score, p.exposure, p.criticality, p.kev, list(p.reasons))
+        n += 1
+    return n
+
+
+def match(s: Session, now: float, model: Any = None) -> MatchResult:
     """Match every stored advisory against every asset and bring the findings up to date: new ones
     open, changed ones updated, open ones no longer matched fixed (the device changed), fixed ones
-    matched again reopened."""
+    matched again reopened; then every finding's priority (with ``model``, a zones model, for
+    exposure through conduits)."""
     from plantwarden.vulns.csaf import load_advisory
     from plantwarden.vulns.match import Matcher
 
@@ -136,7 +234,8 @@ def match(s: Session, now: float) -> MatchResult:
             row = existing.get(key)
             if row is None:
                 row = FindingRow(asset_id=dv.asset_id, advisory_id=key[1], product_id=fnd.product_id, status="open",
-                                 first_found=now, last_found=now, **values)
+                                 first_found=now, last_found=now, priority="next", score=0.0, exposure="none",
+                                 criticality="low", kev=False, priority_why=[], **values)
                 s.add(row)
                 s.flush()
                 res.new.append(row.id)
@@ -154,6 +253,7 @@ def match(s: Session, now: float) -> MatchResult:
         if key not in seen and row.status != "fixed":
             row.status, row.status_reason = "fixed", "no longer matched: the device's identity or version changed"
             res.fixed.append(row.id)
+    reprioritise(s, model)
     res.open = sum(1 for r in s.scalars(select(FindingRow.status)) if r == "open")
     return res
 
@@ -179,7 +279,8 @@ def finding_document(f: FindingRow, ip: str, adv: AdvisoryRow) -> dict[str, Any]
             "cvss_score": f.cvss_score, "cvss_vector": f.cvss_vector, "severity": f.severity,
             "remediations": list(f.remediations), "why": list(f.why), "status": f.status,
             "status_reason": f.status_reason, "status_until": f.status_until, "first_found": f.first_found,
-            "last_found": f.last_found}
+            "last_found": f.last_found, "priority": f.priority, "score": f.score, "exposure": f.exposure,
+            "criticality": f.criticality, "known_exploited": f.kev, "priority_why": list(f.priority_why)}
 
 
 def load_findings(s: Session, status: str | None = None, asset: str | None = None) -> list[dict[str, Any]]:
@@ -190,5 +291,7 @@ def load_findings(s: Session, status: str | None = None, asset: str | None = Non
     if asset:
         q = q.where(AssetRow.ip == asset)
     out = [finding_document(f, ip, adv) for f, ip, adv in s.execute(q)]
-    out.sort(key=lambda d: (-(d["cvss_score"] or 0.0), d["asset"], d["advisory"], d["product_id"]))
+    rank = {"now": 0, "next": 1, "never": 2}
+    out.sort(key=lambda d: (d["status"] == "fixed", rank.get(d["priority"], 3), -d["score"], d["asset"],
+                            d["advisory"], d["product_id"]))
     return out

@@ -1,5 +1,5 @@
-"""Advisories (CSAF 2.0 documents as imported) and the findings of matching them to the inventory
-(docs/vulns.md).
+"""Advisories (CSAF 2.0 documents as imported), the findings of matching them to the inventory with
+their OT priority, and the known-exploited vulnerabilities list (docs/vulns.md).
 
 Revision ID: 0011
 Revises: 0010
@@ -52,13 +52,32 @@ def upgrade() -> None:
         sa.Column("status_until", sa.Double(), nullable=True),
         sa.Column("first_found", sa.Double(), nullable=False),
         sa.Column("last_found", sa.Double(), nullable=False),
+        sa.Column("priority", sa.String(8), nullable=False),
+        sa.Column("score", sa.Double(), nullable=False),
+        sa.Column("exposure", sa.String(16), nullable=False),
+        sa.Column("criticality", sa.String(8), nullable=False),
+        sa.Column("kev", sa.Boolean(), nullable=False),
+        sa.Column("priority_why", sa.JSON(), nullable=False),
         sa.UniqueConstraint("asset_id", "advisory_id", "product_id", name="uq_findings_key"),
+    )
+    op.create_table(
+        "known_exploited",
+        sa.Column("cve", sa.String(32), primary_key=True),
+        sa.Column("vendor", sa.Text(), nullable=True),
+        sa.Column("product", sa.Text(), nullable=True),
+        sa.Column("name", sa.Text(), nullable=True),
+        sa.Column("date_added", sa.String(32), nullable=True),
+        sa.Column("due_date", sa.String(32), nullable=True),
+        sa.Column("ransomware", sa.String(32), nullable=True),
+        sa.Column("source", sa.Text(), nullable=False),
+        sa.Column("imported_at", sa.Double(), nullable=False),
     )
     op.create_index("ix_findings_asset_id", "findings", ["asset_id"])
     op.create_index("ix_findings_status", "findings", ["status"])
 
 
 def downgrade() -> None:
+    op.drop_table("known_exploited")
     op.drop_index("ix_findings_status", table_name="findings")
     op.drop_index("ix_findings_asset_id", table_name="findings")
     op.drop_table("findings")
