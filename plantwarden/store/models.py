@@ -465,3 +465,55 @@ class KnownExploitedRow(Base):
     ransomware: Mapped[str | None] = mapped_column(String(32), nullable=True)
     source: Mapped[str] = mapped_column(Text)
     imported_at: Mapped[float] = mapped_column(Double)
+
+
+class SupplierRow(Base):
+    """A supplier of the plant (docs/suppliers.md)."""
+
+    __tablename__ = "suppliers"
+    __table_args__ = (UniqueConstraint("name", name="uq_suppliers_name"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    vendor_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    contact: Mapped[str | None] = mapped_column(Text, nullable=True)
+    notes: Mapped[str | None] = mapped_column(Text, nullable=True)
+    remote_hosts: Mapped[list[str]] = mapped_column(JSON)  # addresses or networks its staff connect from
+    created_at: Mapped[float] = mapped_column(Double)
+    updated_at: Mapped[float] = mapped_column(Double)
+
+
+class QuestionnaireRow(Base):
+    __tablename__ = "questionnaires"
+
+    name: Mapped[str] = mapped_column(String(64), primary_key=True)
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[float] = mapped_column(Double)
+
+
+class SupplierAssessmentRow(Base):
+    __tablename__ = "supplier_assessments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="CASCADE"), index=True)
+    questionnaire: Mapped[str] = mapped_column(String(64))
+    answers: Mapped[dict[str, str]] = mapped_column(JSON)
+    score: Mapped[float] = mapped_column(Double)
+    risk: Mapped[str] = mapped_column(String(8))
+    assessor: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    assessed_at: Mapped[float] = mapped_column(Double)
+    next_review: Mapped[float] = mapped_column(Double)
+
+
+class SupplierClauseRow(Base):
+    """A security clause of a supplier's contract, with its due date."""
+
+    __tablename__ = "supplier_clauses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    supplier_id: Mapped[int] = mapped_column(ForeignKey("suppliers.id", ondelete="CASCADE"), index=True)
+    clause: Mapped[str] = mapped_column(Text)
+    due: Mapped[float] = mapped_column(Double)
+    done_at: Mapped[float | None] = mapped_column(Double, nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[float] = mapped_column(Double)

@@ -493,6 +493,87 @@ class Store:
             self._audit(s, "finding.status", f"finding {finding_id}", before,
                         {"status": status, "reason": reason, "until": until})
 
+    # -- suppliers (docs/suppliers.md) --------------------------------------------------------------
+
+    def add_supplier(self, name: str, vendor: str | None = None, contact: str | None = None,
+                     notes: str | None = None, remote_hosts: Iterable[str] = ()) -> None:
+        from plantwarden.store import suppliers
+
+        with self._write_lock, self._sessions.begin() as s:
+            row = suppliers.add(s, name, vendor, contact, notes, list(remote_hosts), time.time())
+            self._audit(s, "supplier.add", f"supplier {row.name}", None,
+                        {"vendor_key": row.vendor_key, "remote_hosts": row.remote_hosts})
+
+    def update_supplier(self, name: str, contact: str | None = None, notes: str | None = None,
+                        remote_hosts: Iterable[str] | None = None) -> None:
+        from plantwarden.store import suppliers
+
+        with self._write_lock, self._sessions.begin() as s:
+            row = suppliers.update(s, name, contact, notes, None if remote_hosts is None else list(remote_hosts),
+                                   time.time())
+            self._audit(s, "supplier.update", f"supplier {name}", None,
+                        {"contact": row.contact, "remote_hosts": row.remote_hosts})
+
+    def seed_suppliers(self) -> list[str]:
+        from plantwarden.store import suppliers
+
+        with self._write_lock, self._sessions.begin() as s:
+            added = suppliers.seed(s, time.time())
+            if added:
+                self._audit(s, "supplier.seed", "suppliers", None, {"added": added})
+            return added
+
+    def save_questionnaire(self, doc: Any) -> Any:
+        from plantwarden.store import suppliers
+
+        with self._write_lock, self._sessions.begin() as s:
+            q = suppliers.save_questionnaire(s, doc, time.time())
+            self._audit(s, "questionnaire.save", f"questionnaire {q.name}", None, {"questions": len(q.questions)})
+            return q
+
+    def questionnaire(self, name: str = "default") -> Any:
+        from plantwarden.store import suppliers
+
+        with self._sessions() as s:
+            return suppliers.questionnaire(s, name)
+
+    def assess_supplier(self, name: str, answers: dict[str, Any], questionnaire: str = "default",
+                        assessor: str | None = None) -> Any:
+        from plantwarden.store import suppliers
+
+        with self._write_lock, self._sessions.begin() as s:
+            row = suppliers.assess(s, name, questionnaire, answers, assessor, time.time())
+            self._audit(s, "supplier.assess", f"supplier {name}", None,
+                        {"questionnaire": row.questionnaire, "score": row.score, "risk": row.risk})
+            return row.score, row.risk, row.next_review
+
+    def add_clause(self, name: str, clause: str, due: float) -> int:
+        from plantwarden.store import suppliers
+
+        with self._write_lock, self._sessions.begin() as s:
+            row = suppliers.add_clause(s, name, clause, due, time.time())
+            self._audit(s, "supplier.clause", f"supplier {name}", None, {"clause": row.clause[:200], "due": due})
+            return row.id
+
+    def clause_done(self, clause_id: int, note: str | None = None) -> None:
+        from plantwarden.store import suppliers
+
+        with self._write_lock, self._sessions.begin() as s:
+            suppliers.clause_done(s, clause_id, note, time.time())
+            self._audit(s, "supplier.clause_done", f"clause {clause_id}", {"done": False}, {"done": True, "note": note})
+
+    def supplier_report(self, check: bool = False) -> tuple[list[Any], Any]:
+        """The suppliers' report (assessment, clauses, remote sessions); with ``check``, alerts for the
+        remote sessions outside approved windows are stored too."""
+        from plantwarden.store import suppliers
+
+        now = time.time()
+        with self._write_lock, self._sessions.begin() as s:
+            changes = suppliers.session_alerts(s, now) if check else None
+            if changes is not None and changes.new_ids:
+                self._audit(s, "supplier.check", "suppliers", None, {"alerts": changes.new_ids})
+            return suppliers.report(s, now), changes
+
     # -- accounts and API tokens (docs/accounts.md) ------------------------------------------------
 
     def add_user(self, username: str, role: str, password: str) -> Any:
