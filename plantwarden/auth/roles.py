@@ -25,6 +25,8 @@ PERMISSIONS: Final[dict[str, frozenset[str]]] = {
     "windows.edit": frozenset({OT_ENGINEER, ADMIN}),
     "zones.edit": frozenset({OT_ENGINEER, ADMIN}),
     "captures.upload": frozenset({OT_ENGINEER, ADMIN}),
+    "findings.edit": frozenset({OT_ENGINEER, ADMIN}),
+    "suppliers.edit": frozenset({OT_ENGINEER, ADMIN}),
     "users.admin": frozenset({ADMIN}),
     "tokens.admin": frozenset({ADMIN}),
     "settings.edit": frozenset({ADMIN}),

@@ -387,3 +387,40 @@ def settings_get(request: Request, user: Read) -> dict[str, Any]:
 def settings_put(request: Request, body: dict[str, Any],
                  user: Annotated[WebUser, Depends(need("settings.edit"))]) -> dict[str, Any]:
     return change_settings(_store(request, user), body)
+
+
+# -- vulnerabilities and suppliers (docs/vulns.md, docs/suppliers.md) ---------------------------------
+
+@router.get("/findings")
+def findings(request: Request, user: Read, status: str = "", asset: str = "", priority: str = "") -> dict[str, Any]:
+    items = request.app.state.store.findings(status or None, asset or None)
+    if priority:
+        items = [f for f in items if f["priority"] == priority]
+    return {"format_version": 1, "findings": items}
+
+
+class FindingState(BaseModel):
+    status: str = Field(description="open, mitigated (needs a reason), accepted (reason and until) or fixed")
+    reason: str | None = Field(default=None, max_length=2000)
+    until: str | None = Field(default=None, description="ISO 8601 expiry of an accepted risk")
+
+
+@router.post("/findings/{finding_id}/status")
+def finding_status(request: Request, finding_id: int, body: FindingState,
+                   user: Annotated[WebUser, Depends(need("findings.edit"))]) -> dict[str, Any]:
+    until = parse_when(body.until, "until") if body.until else None
+    _store(request, user).set_finding_status(finding_id, body.status, body.reason, until)
+    return {"id": finding_id, "status": body.status}
+
+
+@router.post("/findings/match")
+def findings_match(request: Request, user: Annotated[WebUser, Depends(need("findings.edit"))]) -> dict[str, Any]:
+    res = _store(request, user).match_advisories()
+    return {"advisories": res.advisories, "assets": res.assets, "new": res.new, "updated": res.updated,
+            "fixed": res.fixed, "reopened": res.reopened, "open": res.open}
+
+
+@router.get("/suppliers")
+def suppliers(request: Request, user: Read) -> dict[str, Any]:
+    reports, _ = request.app.state.store.supplier_report(False)
+    return {"format_version": 1, "suppliers": [r.document() for r in reports]}

@@ -144,3 +144,32 @@ def test_findings_on_the_asset_page(tmp_path: Path) -> None:
         assert c.get(f"/api/assets/{aid}").json()["findings"][0]["cves"] == ["CVE-2099-0001"]
         html = c.get(f"/assets/{aid}").text
         assert "CVE-2099-0001" in html and "TEST-&lt;b&gt;1&lt;/b&gt;" in html and "vendor_fix: update to V3.50" in html
+
+
+def test_findings_api(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from plantwarden.web.app import create_app
+
+    store = Store(tmp_path / "pw.db")
+    ingest(store, generate_demo_capture(tmp_path / "demo.pcap", seed=1))
+    store.import_advisories([("a.json", _doc("TEST-1", "2024-01-01T00:00:00Z"))])
+    tokens = {}
+    for role in ("analyst", "ot_engineer"):
+        store.add_user(role.replace("_", "-"), role, "a-long-test-password-1")
+        tokens[role] = {"Authorization": f"Bearer {store.create_token(role.replace('_', '-'), 't')[1]}"}
+    app = create_app(store, start_jobs=False)
+    app.state.zone_model = None
+    with TestClient(app) as c:
+        assert c.post("/api/findings/match", headers=tokens["analyst"]).status_code == 403
+        m = c.post("/api/findings/match", headers=tokens["ot_engineer"]).json()
+        assert len(m["new"]) == 1 and m["open"] == 1
+        f = c.get("/api/findings?priority=now", headers=tokens["analyst"]).json()["findings"][0]
+        assert f["advisory"] == "TEST-1"
+        url = f"/api/findings/{f['id']}/status"
+        assert c.post(url, json={"status": "mitigated"}, headers=tokens["ot_engineer"]).status_code == 400
+        r = c.post(url, json={"status": "accepted", "reason": "shutdown in March", "until": "2027-03-31"},
+                   headers=tokens["ot_engineer"])
+        assert r.status_code == 200
+        assert c.get("/api/findings?status=accepted", headers=tokens["analyst"]).json()["findings"][0]["id"] == f["id"]
+        assert c.get("/api/suppliers", headers=tokens["analyst"]).json()["suppliers"] == []
