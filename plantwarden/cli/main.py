@@ -376,7 +376,7 @@ main.add_command(__import__("plantwarden.cli.users", fromlist=["user_group"]).us
 main.add_command(__import__("plantwarden.cli.firewall", fromlist=["firewall_group"]).firewall_group)  # rule sets (cli/firewall.py)
 main.add_command(__import__("plantwarden.cli.serve", fromlist=["serve_command"]).serve_command)  # web (cli/serve.py)
 main.add_command(__import__("plantwarden.cli.suppliers", fromlist=["suppliers_group"]).suppliers_group)  # suppliers
-for _name in ("advisories_group", "vulns_command", "finding_group"):  # advisories and findings (cli/vulns.py)
+for _name in ("advisories_group", "vulns_command", "finding_group", "asset_group"):  # advisories and findings (cli/vulns.py)
     main.add_command(getattr(__import__("plantwarden.cli.vulns", fromlist=[_name]), _name))
 
 

@@ -188,3 +188,30 @@ def set_command(finding_id: int, status: str, reason: str | None, until: str | N
         except (InvalidInput, NotFound) as exc:
             raise click.ClickException(str(exc)) from None
     click.echo(f"finding {finding_id}: {status}" + (f" until {fmt_ts_short(t)} UTC" if t else ""))
+
+
+@click.group("asset")
+def asset_group() -> None:
+    """Enter what you know of an asset's identity (for devices the wire says little about)."""
+
+
+@asset_group.command("enter")
+@click.argument("ip")
+@click.option("--vendor", default=None, help="The maker, as its documents name it.")
+@click.option("--model", default=None, help="The model or order number (e.g. 6ES7 516-3AN01-0AB0).")
+@click.option("--firmware", default=None, help="The firmware or software version installed.")
+@click.option("--serial", default=None, help="The serial number.")
+@click.option("--note", default=None, help="Free text (where it is, who owns it).")
+@db_option
+def enter_command(ip: str, vendor: str | None, model: str | None, firmware: str | None, serial: str | None,
+                  note: str | None, db: str) -> None:
+    """Record an asset's vendor, model, firmware and serial; an address not in the inventory is added.
+    Advisories are matched against it like against what the wire says (docs/vulns.md)."""
+    if not any((vendor, model, firmware, serial, note)):
+        raise click.UsageError("give at least one of --vendor, --model, --firmware, --serial, --note")
+    with open_store(db, create=True) as store:
+        try:
+            created = store.enter_asset(ip, vendor, model, firmware, serial, note)
+        except InvalidInput as exc:
+            raise click.ClickException(str(exc)) from None
+    click.echo(f"asset {safe(ip)}: identity recorded" + (" (added to the inventory)" if created else ""))

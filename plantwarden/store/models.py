@@ -517,3 +517,18 @@ class SupplierClauseRow(Base):
     done_at: Mapped[float | None] = mapped_column(Double, nullable=True)
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     created_at: Mapped[float] = mapped_column(Double)
+
+
+class AssetEntryRow(Base):
+    """What the user entered about an asset's identity (docs/vulns.md, "Entered assets")."""
+
+    __tablename__ = "asset_entries"
+
+    ip: Mapped[str] = mapped_column(String(64), primary_key=True)
+    vendor: Mapped[str | None] = mapped_column(Text, nullable=True)
+    model: Mapped[str | None] = mapped_column(Text, nullable=True)
+    firmware: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    serial: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    note: Mapped[str | None] = mapped_column(Text, nullable=True)
+    entered_by: Mapped[str] = mapped_column(String(200))
+    entered_at: Mapped[float] = mapped_column(Double)

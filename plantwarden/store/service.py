@@ -451,6 +451,19 @@ class Store:
         with self._sessions() as s:
             return sorted(s.scalars(select(AdvisoryRow.tracking_id)))
 
+    def enter_asset(self, ip: str, vendor: str | None = None, model: str | None = None,
+                    firmware: str | None = None, serial: str | None = None, note: str | None = None) -> bool:
+        """Record the user's identity of an asset (matched like what the wire says, and first); True when
+        the address was not in the inventory and was added."""
+        from plantwarden.store import vulns
+
+        values = {"vendor": vendor, "model": model, "firmware": firmware, "serial": serial, "note": note}
+        with self._write_lock, self._sessions.begin() as s:
+            created, before = vulns.enter_asset(s, ip, values, self.actor, time.time())
+            self._audit(s, "asset.enter", f"asset {ip.strip()[:64]}", before,
+                        {k: v for k, v in values.items() if v is not None})
+            return created
+
     def import_kev(self, data: bytes, source: str) -> tuple[int, int]:
         """Import a known-exploited vulnerabilities list (CISA KEV JSON/CSV or CVE ids); re-prioritises."""
         from plantwarden.store import vulns

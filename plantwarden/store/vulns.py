@@ -85,6 +85,7 @@ def devices(s: Session) -> list[Any]:
     """Every asset with an identity, as the matcher's ``Device`` (vendor, models, firmware with their
     sources)."""
     from plantwarden.vulns.match import FIRMWARE_FACTS, MODEL_FACTS, PROTOCOL_VENDORS, VENDOR_FACTS, Device
+    from plantwarden.vulns.names import vendor_keys
 
     names = {cid: name for cid, name in s.execute(select(CaptureRow.id, CaptureRow.name))}
     by_id: dict[int, Any] = {}
@@ -105,6 +106,21 @@ def devices(s: Session) -> list[Any]:
             d.models.setdefault(f.value, f"{f.name} from {src}")
         else:
             d.firmware.setdefault(f.value, f"{f.name} from {src}")
+    from plantwarden.store.models import AssetEntryRow
+
+    ips = {a.ip: a.id for a in assets}
+    for e in s.scalars(select(AssetEntryRow)):  # what the user entered comes first
+        dev = by_id.get(ips.get(e.ip, -1))
+        if dev is None:
+            continue
+        src = f"entered by {e.entered_by}"
+        if e.vendor:
+            for key in vendor_keys(e.vendor):
+                dev.vendors[key] = f"{src}: {e.vendor!r}"
+        if e.model:
+            dev.models = {e.model: src, **dev.models}
+        if e.firmware:
+            dev.firmware = {e.firmware: src, **{k: v for k, v in dev.firmware.items() if k != e.firmware}}
     for a in assets:  # weaker sources after what the device said of itself
         d = by_id[a.id]
         if a.vendor:
@@ -295,3 +311,34 @@ def load_findings(s: Session, status: str | None = None, asset: str | None = Non
     out.sort(key=lambda d: (d["status"] == "fixed", rank.get(d["priority"], 3), -d["score"], d["asset"],
                             d["advisory"], d["product_id"]))
     return out
+
+
+def enter_asset(s: Session, ip: str, values: dict[str, str | None], who: str, now: float) -> tuple[bool, Any]:
+    """Record the user's identity of an asset (vendor, model, firmware, serial, note); an address not in
+    the inventory becomes an asset of role ``unknown``. Returns (created, the entry before)."""
+    import ipaddress
+
+    from plantwarden.store.models import AssetEntryRow
+
+    try:
+        ip = str(ipaddress.ip_address(ip.strip()))
+    except ValueError:
+        raise InvalidInput(f"not an IP address: {ip[:64]!r}") from None
+    created = False
+    if s.scalars(select(AssetRow.id).where(AssetRow.ip == ip)).first() is None:
+        s.add(AssetRow(ip=ip, mac=None, vendor=None, role="unknown", purdue_level=None, first_seen=now,
+                       last_seen=now, serves=0, reads=0, writes=0, programs=0, identifies=0, macs={}, protocols=[]))
+        created = True
+    row = s.get(AssetEntryRow, ip)
+    before = None
+    if row is None:
+        row = AssetEntryRow(ip=ip, entered_by=who, entered_at=now)
+        s.add(row)
+    else:
+        before = {k: getattr(row, k) for k in ("vendor", "model", "firmware", "serial", "note")}
+    for k, v in values.items():
+        if v is not None:
+            setattr(row, k, v.strip()[:200] if k in ("firmware", "serial") else v.strip()[:2000])
+    row.entered_by, row.entered_at = who, now
+    s.flush()
+    return created, before

@@ -173,3 +173,26 @@ def test_findings_api(tmp_path: Path) -> None:
         assert r.status_code == 200
         assert c.get("/api/findings?status=accepted", headers=tokens["analyst"]).json()["findings"][0]["id"] == f["id"]
         assert c.get("/api/suppliers", headers=tokens["analyst"]).json()["suppliers"] == []
+
+
+def test_entered_assets_are_matched(store: Store) -> None:
+    store.import_advisories([("a.json", _doc("TEST-1", "2024-01-01T00:00:00Z")),
+                             ("b.json", _doc("TEST-2", "2024-01-01T00:00:00Z", product="Modicon M580",
+                                             rng="vers:all/<V4.10"))])
+    assert store.enter_asset("10.9.9.9", vendor="Schneider Electric", model="BMEP58 2040", firmware="V4.02",
+                             note="spare line PLC, never polled") is True
+    store.match_advisories()
+    got = {(f["asset"], f["advisory"], f["version"]) for f in store.findings()}
+    assert ("10.9.9.9", "TEST-2", "V4.02") in got and ("10.10.10.11", "TEST-1", "V3.10") in got
+    f = next(f for f in store.findings() if f["asset"] == "10.9.9.9")
+    assert any("entered by" in w for w in f["why"])
+    # the user says the M340 was updated: that version is tried first, the wire's too; both are listed
+    assert store.enter_asset("10.10.10.11", firmware="V3.60") is False
+    store.match_advisories()
+    m340 = next(f for f in store.findings() if f["asset"] == "10.10.10.11")
+    assert m340["version"] == "V3.10"  # the wire still reports V3.10: affected by that one
+    from plantwarden.core.errors import InvalidInput
+
+    with pytest.raises(InvalidInput):
+        store.enter_asset("not-an-ip", vendor="x")
+    assert [e.action for e in store.audit_entries()].count("asset.enter") == 2

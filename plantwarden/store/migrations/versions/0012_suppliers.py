@@ -1,4 +1,5 @@
-"""Suppliers (docs/suppliers.md): the register, questionnaires, assessments and contract clauses.
+"""Suppliers (docs/suppliers.md): the register, questionnaires, assessments and contract clauses; and
+the identity of assets as the user enters it (docs/vulns.md, "Entered assets").
 
 Revision ID: 0012
 Revises: 0011
@@ -59,9 +60,21 @@ def upgrade() -> None:
         sa.Column("created_at", sa.Double(), nullable=False),
     )
     op.create_index("ix_supplier_clauses_supplier_id", "supplier_clauses", ["supplier_id"])
+    op.create_table(
+        "asset_entries",
+        sa.Column("ip", sa.String(64), primary_key=True),
+        sa.Column("vendor", sa.Text(), nullable=True),
+        sa.Column("model", sa.Text(), nullable=True),
+        sa.Column("firmware", sa.String(200), nullable=True),
+        sa.Column("serial", sa.String(200), nullable=True),
+        sa.Column("note", sa.Text(), nullable=True),
+        sa.Column("entered_by", sa.String(200), nullable=False),
+        sa.Column("entered_at", sa.Double(), nullable=False),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("asset_entries")
     op.drop_index("ix_supplier_clauses_supplier_id", table_name="supplier_clauses")
     op.drop_table("supplier_clauses")
     op.drop_index("ix_supplier_assessments_supplier_id", table_name="supplier_assessments")
