@@ -45,7 +45,8 @@ SEVERITY_COLORS = {"critical": "#8b0000", "high": "#d9480f", "medium": "#e0a800"
 
 NAV = (("/", "Overview", "dashboards.read"), ("/assets", "Assets", "dashboards.read"),
        ("/map", "Network map", "dashboards.read"), ("/alerts", "Alerts", "dashboards.read"),
-       ("/captures", "Captures", "dashboards.read"), ("/baselines", "Baselines", "dashboards.read"),
+       ("/captures", "Captures", "dashboards.read"), ("/vulns", "Vulnerabilities", "dashboards.read"),
+       ("/suppliers", "Suppliers", "dashboards.read"), ("/baselines", "Baselines", "dashboards.read"),
        ("/audit", "Audit log", "audit.read"), ("/settings", "Settings", "dashboards.read"))
 
 
@@ -408,6 +409,48 @@ def upload(request: Request, file: UploadFile,
         return back(request, user, "/captures", err=f"{name[:100]}: {exc}")
     job = request.app.state.jobs.submit(_store(request, user), path, name, size)
     return back(request, user, "/captures", ok=f"upload accepted: job {job}")
+
+
+# -- vulnerabilities and suppliers (docs/vulns.md, docs/suppliers.md) -------------------------------
+
+@router.get("/vulns")
+def vulns(request: Request, user: Read, status: str = "", priority: str = "", asset: str = "") -> Response:
+    items = request.app.state.store.findings(status or None, asset[:64] or None)
+    if priority:
+        items = [f for f in items if f["priority"] == priority]
+    with request.app.state.store.read() as s:
+        from plantwarden.store.models import AssetRow
+
+        ids = {ip: i for i, ip in s.execute(select(AssetRow.id, AssetRow.ip))} if len(items) < 5000 else {}
+    return render(request, "vulns.html", user, items=items[:1000], total=len(items), state=status,
+                  priority=priority, asset=asset, asset_ids=ids)
+
+
+@router.post("/vulns/{finding_id}/status")
+def vuln_status(request: Request, finding_id: int, user: Annotated[WebUser, Depends(need("findings.edit"))],
+                status: Annotated[str, Form(max_length=16)], reason: Annotated[str, Form(max_length=2000)] = "",
+                until: Annotated[str, Form(max_length=64)] = "") -> Response:
+    from plantwarden.web.api import parse_when
+
+    try:
+        t = parse_when(until, "until") if until.strip() else None
+        _store(request, user).set_finding_status(finding_id, status, reason or None, t)
+    except InvalidInput as exc:
+        return back(request, user, "/vulns", err=str(exc))
+    return back(request, user, "/vulns", ok=f"finding {finding_id} now {status}")
+
+
+@router.post("/vulns/match")
+def vuln_match(request: Request, user: Annotated[WebUser, Depends(need("findings.edit"))]) -> Response:
+    res = _store(request, user).match_advisories()
+    return back(request, user, "/vulns", ok=f"matched {res.advisories} advisories to {res.assets} assets: "
+                f"{len(res.new)} new, {len(res.fixed)} fixed, {len(res.reopened)} reopened; {res.open} open")
+
+
+@router.get("/suppliers")
+def suppliers(request: Request, user: Read) -> Response:
+    reports, _ = request.app.state.store.supplier_report(False)
+    return render(request, "suppliers.html", user, reports=reports)
 
 
 # -- baselines and change windows -----------------------------------------------------------------

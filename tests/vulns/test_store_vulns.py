@@ -196,3 +196,34 @@ def test_entered_assets_are_matched(store: Store) -> None:
     with pytest.raises(InvalidInput):
         store.enter_asset("not-an-ip", vendor="x")
     assert [e.action for e in store.audit_entries()].count("asset.enter") == 2
+
+
+def test_vulns_and_suppliers_pages(tmp_path: Path) -> None:
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from plantwarden.web.app import create_app
+
+    from ..web.conftest import csrf_of, login
+
+    store = Store(tmp_path / "pw.db")
+    ingest(store, generate_demo_capture(tmp_path / "demo.pcap", seed=1))
+    store.import_advisories([("a.json", _doc("TEST-1", "2024-01-01T00:00:00Z", product="Modicon M340"))])
+    store.match_advisories()
+    store.seed_suppliers()
+    store.add_user("eng", "ot_engineer", "a-long-test-password-1")
+    app = create_app(store, start_jobs=False)
+    app.state.zone_model = None
+    with TestClient(app) as c:
+        assert login(c, "eng", "a-long-test-password-1").status_code == 303
+        page = c.get("/vulns?priority=now").text
+        assert "TEST-1" in page and "CVE-2099-0001" in page
+        fid = re.search(r'action="/vulns/(\d+)/status"', page).group(1)  # type: ignore[union-attr]
+        r = c.post(f"/vulns/{fid}/status", data={"csrf_token": csrf_of(page), "status": "mitigated",
+                                                 "reason": "<i>port 502 filtered</i>"})
+        assert f"finding {fid} now mitigated" in r.text and "&lt;i&gt;port 502 filtered&lt;/i&gt;" in r.text
+        r = c.post(f"/vulns/{fid}/status", data={"csrf_token": csrf_of(page), "status": "accepted", "reason": "x"})
+        assert "expiry" in r.text
+        sup = c.get("/suppliers").text
+        assert "Schneider Electric" in sup and "not assessed" in sup
