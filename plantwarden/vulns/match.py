@@ -25,7 +25,15 @@ from typing import Final
 
 from plantwarden.vulns.csaf import AFFECTED_KEYS, Advisory, Product, Remediation
 from plantwarden.vulns.decide import decide
-from plantwarden.vulns.names import families, model_pattern, product_tokens, squash, vendor_key, vendor_keys
+from plantwarden.vulns.names import (
+    ModelPattern,
+    families,
+    model_pattern,
+    product_tokens,
+    squash,
+    vendor_key,
+    vendor_keys,
+)
 
 #: fact names that name the device's vendor, model or firmware (docs/inventory.md)
 VENDOR_FACTS: Final = ("vendor", "vendor_name")
@@ -76,7 +84,7 @@ class _Candidate:
     advisory: Advisory
     product: Product
     tokens: frozenset[str]  # distinctive tokens of the product's name
-    patterns: tuple[tuple[str, object], ...]  # (model number text, compiled pattern)
+    patterns: tuple[tuple[str, ModelPattern], ...]  # (model number text, its pattern)
 
 
 def _name_tokens(p: Product, vendor: str) -> frozenset[str]:
@@ -158,7 +166,7 @@ def _identify(c: _Candidate, squashed: Mapping[str, str], tokens: set[str], mode
               fams: set[str]) -> str | None:
     for text, pat in c.patterns:
         for sq, original in squashed.items():
-            if pat.match(sq):  # type: ignore[attr-defined]
+            if pat.match(sq):
                 return f"model number {text!r} matches {original!r} ({models[original]})"
     if c.patterns:
         return None  # a product with order numbers is identified by them only: the name covers its siblings

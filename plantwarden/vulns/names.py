@@ -16,7 +16,7 @@ from typing import Final
 _LEGAL: Final = frozenset({
     "inc", "incorporated", "llc", "ltd", "limited", "gmbh", "ag", "co", "kg", "corp", "corporation", "company",
     "sa", "se", "spa", "bv", "nv", "oy", "ab", "as", "plc", "pty", "kk", "srl", "sas", "gmbh&co", "the",
-    "international", "group", "holding", "holdings", "software", "technologies", "technology",
+    "international", "group", "holding", "holdings", "software", "technologies", "technology", "&",
 })
 
 #: alias (after folding) -> the vendor key advisories and devices are compared by
@@ -74,11 +74,21 @@ def vendor_key(name: str) -> str:
 def vendor_keys(text: str) -> set[str]:
     """Every vendor a field names: advisories list several ("Red Lion, AutomationDirect", "ICONICS |
     Mitsubishi Electric", "X and Y")."""
-    whole = vendor_key(text)
-    if whole in ALIASES.values():
-        return {whole}
-    parts = re.split(r"\s*(?:,|\||/|;|\band\b)\s*", text)
-    keys = {vendor_key(p) for p in parts if p.strip()}
+    known = set(ALIASES.values())
+    keys: set[str] = set()
+    for part in re.split(r"\s*(?:,|\||/|;)\s*", text):
+        if not part.strip():
+            continue
+        words = " ".join(w for w in fold(_PAREN.sub(" ", part)).split() if w not in _LEGAL)
+        subs = [k for k in (vendor_key(x) for x in re.split(r"\s+and\s+", part)) if k]  # "LLC" keys as ""
+        if len(subs) > 1 and all(k in known for k in subs):  # "General Electric (GE) and Emerson"
+            keys.update(subs)
+        elif words in ALIASES:  # one name with "and" in it: "Hirschmann Automation and Control GmbH"
+            keys.add(ALIASES[words])
+        elif len(subs) == 1:
+            keys.add(subs[0])
+        else:
+            keys.add(vendor_key(part))
     return {k for k in keys if k}
 
 
@@ -99,21 +109,41 @@ def product_tokens(text: str) -> set[str]:
     return {x for x in out if x not in _NOISE}
 
 
-def model_pattern(text: str) -> re.Pattern[str]:
-    """A CSAF model number (``6ES7 516-3AN0*``, ``BMX P34 2020``, ``1756-L7?``) as a regular expression
-    over a device's model or order number: case, spaces and hyphens are ignored, ``*`` matches any run
-    and ``?`` one character."""
-    out = []
-    for ch in text.strip():
-        if ch == "*":
-            out.append(".*")
-        elif ch == "?":
-            out.append(".")
-        elif ch in " -_":
-            continue
-        else:
-            out.append(re.escape(ch.lower()))
-    return re.compile("^" + "".join(out) + "$")
+class ModelPattern:
+    """A CSAF model number (``6ES7 516-3AN0*``, ``BMX P34 2020``, ``1756-L7?``) matched against a
+    device's squashed model or order number (``squash``): case, spaces and hyphens are ignored, ``*``
+    matches any run and ``?`` one character. Matching is the two-pointer wildcard walk, O(len(pattern) x
+    len(value)) at worst: a hostile model string cannot make it backtrack exponentially."""
+
+    __slots__ = ("pattern",)
+
+    def __init__(self, text: str) -> None:
+        self.pattern = "".join(ch.lower() for ch in text.strip() if ch not in " -_")
+
+    def match(self, value: str) -> bool:
+        p, v = self.pattern, value
+        i = j = 0
+        star, mark = -1, 0
+        while j < len(v):
+            if i < len(p) and (p[i] == "?" or p[i] == v[j]):
+                i += 1
+                j += 1
+            elif i < len(p) and p[i] == "*":
+                star, mark = i, j
+                i += 1
+            elif star >= 0:
+                i, mark = star + 1, mark + 1
+                j = mark
+            else:
+                return False
+        while i < len(p) and p[i] == "*":
+            i += 1
+        return i == len(p)
+
+
+def model_pattern(text: str) -> ModelPattern:
+    """See ``ModelPattern``."""
+    return ModelPattern(text)
 
 
 def squash(text: str) -> str:
@@ -126,11 +156,11 @@ def squash(text: str) -> str:
 FAMILIES: Final[tuple[tuple[str, re.Pattern[str], str], ...]] = tuple(
     (v, re.compile(p), fam) for v, p, fam in (
         ("siemens", r"^6es721", "simatic s7-1200"),
-        ("siemens", r"^6es751|^6es715|^6es7518|^cpu15\d\d", "simatic s7-1500"),
+        ("siemens", r"^6es751|^cpu15\d\d", "simatic s7-1500"),
         ("siemens", r"^6es731|^cpu31\d", "simatic s7-300"),
         ("siemens", r"^6es741|^cpu41\d", "simatic s7-400"),
         ("siemens", r"^cpu12\d\d", "simatic s7-1200"),
-        ("siemens", r"^6es7151|^6es7155|^im15\d", "simatic et 200"),
+        ("siemens", r"^6es715[1-5]|^im15\d", "simatic et 200"),
         ("siemens", r"^6av", "simatic hmi"),
         ("siemens", r"^6gk", "simatic net scalance"),
         ("rockwell automation", r"^1756", "controllogix"),
