@@ -38,6 +38,7 @@ test: dev-deps lint
 bench: dev-deps
 	$(PY) scripts/bench.py --out docs/benchmarks.md
 	$(PY) scripts/bench_web.py --out docs/benchmarks.md
+	$(PY) scripts/bench_vulns.py --out docs/benchmarks.md
 
 # docs/protocols.md: every decoder against tshark and the Zeek/ICSNPP baselines, capture by capture
 protocols: dev-deps

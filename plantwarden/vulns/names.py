@@ -174,6 +174,25 @@ FAMILIES: Final[tuple[tuple[str, re.Pattern[str], str], ...]] = tuple(
         ("rockwell automation", r"^1766", "micrologix 1400"),
         ("rockwell automation", r"^1763", "micrologix 1100"),
         ("rockwell automation", r"^2080", "micro800"),
+        ("rockwell automation", r"^1408em", "powermonitor 1000"),
+        ("mitsubishi electric", r"^r\d{2,3}(?:en|p|pcpu|sf|sfcpu)?cpu", "melsec iq-r"),
+        ("mitsubishi electric", r"^fx5", "melsec iq-f"),
+        ("mitsubishi electric", r"^q\d{2,3}[a-z]*cpu|^q\d{2}ud", "melsec q"),
+        ("mitsubishi electric", r"^l\d{2}[a-z]*cpu", "melsec l"),
+        ("mitsubishi electric", r"^fx[0-3]", "melsec f"),
+        ("omron", r"^cj[12]", "sysmac cj"),
+        ("omron", r"^cp1", "sysmac cp"),
+        ("omron", r"^cs1", "sysmac cs"),
+        ("omron", r"^nj\d", "sysmac nj"),
+        ("omron", r"^nx\d", "sysmac nx"),
+        ("belden", r"^rsr?[234]0", "classic platform rs"),
+        ("belden", r"^ms[234]0", "classic platform ms"),
+        ("belden", r"^octopus", "classic platform octopus"),
+        ("belden", r"^mach1\d", "classic platform mach"),
+        ("general electric", r"^ic695", "pacsystems rx3i"),
+        ("general electric", r"^ic698", "pacsystems rx7i"),
+        ("emerson", r"^ic695", "pacsystems rx3i"),
+        ("emerson", r"^ic698", "pacsystems rx7i"),
         ("schneider electric", r"^bmxp34|^bmxprp", "modicon m340"),
         ("schneider electric", r"^bmep58|^bmeh58", "modicon m580"),
         ("schneider electric", r"^tm241", "modicon m241"),
@@ -187,8 +206,16 @@ FAMILIES: Final[tuple[tuple[str, re.Pattern[str], str], ...]] = tuple(
 def families(vendor: str, models: list[str]) -> set[str]:
     """The product families a vendor's order numbers or module types belong to (e.g. a Siemens
     ``6ES7 516-3AN01-0AB0`` is a SIMATIC S7-1500)."""
-    out = set()
+    return set(family_sources(vendor, models))
+
+
+def family_sources(vendor: str, models: list[str]) -> dict[str, list[str]]:
+    """``families`` with, for each family, the models that put the device in it."""
+    out: dict[str, list[str]] = {}
     for v, pattern, fam in FAMILIES:
-        if v == vendor and any(pattern.search(squash(m)) for m in models):
-            out.add(fam)
+        if v != vendor:
+            continue
+        for m in models:
+            if pattern.search(squash(m)):
+                out.setdefault(fam, []).append(m)
     return out
