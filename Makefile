@@ -5,7 +5,7 @@ PY     := $(VENV)/bin/python
 PIP    := $(PY) -m pip
 DATA   ?= data
 
-.PHONY: demo test lint bench protocols detections classes venv dev-deps system-deps clean
+.PHONY: demo test lint bench bench-ml protocols detections classes venv dev-deps system-deps clean
 
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -38,6 +38,10 @@ test: dev-deps lint
 bench: dev-deps
 	$(PY) scripts/bench.py --out docs/benchmarks.md
 	$(PY) scripts/bench_web.py --out docs/benchmarks.md
+
+# docs/benchmarks-ml.md: process-value anomaly models on the SKAB and BATADAL protocols (needs ../shared)
+bench-ml: dev-deps
+	$(PY) scripts/bench_ml.py --out docs/benchmarks-ml.md
 	$(PY) scripts/bench_vulns.py --out docs/benchmarks.md
 
 # docs/protocols.md: every decoder against tshark and the Zeek/ICSNPP baselines, capture by capture
