@@ -38,11 +38,11 @@ test: dev-deps lint
 bench: dev-deps
 	$(PY) scripts/bench.py --out docs/benchmarks.md
 	$(PY) scripts/bench_web.py --out docs/benchmarks.md
+	$(PY) scripts/bench_vulns.py --out docs/benchmarks.md
 
 # docs/benchmarks-ml.md: process-value anomaly models on the SKAB and BATADAL protocols (needs ../shared)
 bench-ml: dev-deps
 	$(PY) scripts/bench_ml.py --out docs/benchmarks-ml.md
-	$(PY) scripts/bench_vulns.py --out docs/benchmarks.md
 
 # docs/protocols.md: every decoder against tshark and the Zeek/ICSNPP baselines, capture by capture
 protocols: dev-deps
