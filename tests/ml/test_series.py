@@ -26,7 +26,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> ValueRecorder:
 
 
 def flow(client: str = "10.0.0.9", server: str = "10.0.0.5") -> Flow:
-    return Flow("tcp", client, 50000, server, 502, 0.0, 1, "C1")
+    return Flow("tcp", client, 50000, server, 502, 0.0, 1, 1)
 
 
 def ev(name: str, ts: float, **fields: object) -> Event:
