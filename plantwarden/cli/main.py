@@ -378,6 +378,8 @@ main.add_command(__import__("plantwarden.cli.serve", fromlist=["serve_command"])
 main.add_command(__import__("plantwarden.cli.suppliers", fromlist=["suppliers_group"]).suppliers_group)  # suppliers
 for _name in ("advisories_group", "vulns_command", "finding_group", "asset_group"):  # advisories and findings (cli/vulns.py)
     main.add_command(getattr(__import__("plantwarden.cli.vulns", fromlist=[_name]), _name))
+for _name in ("sbom_group", "osv_group", "vex_group"):  # SBOMs, OSV and VEX (cli/sbom.py)
+    main.add_command(getattr(__import__("plantwarden.cli.sbom", fromlist=[_name]), _name))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -532,3 +532,100 @@ class AssetEntryRow(Base):
     note: Mapped[str | None] = mapped_column(Text, nullable=True)
     entered_by: Mapped[str] = mapped_column(String(200))
     entered_at: Mapped[float] = mapped_column(Double)
+
+
+class SbomRow(Base):
+    """An imported SBOM (docs/vulns.md, "SBOM, VEX and OSV"), of an asset or a product."""
+
+    __tablename__ = "sboms"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(Text)
+    format: Mapped[str] = mapped_column(String(32))  # cyclonedx-json | cyclonedx-xml | spdx-json | spdx-tag-value
+    spec: Mapped[str] = mapped_column(String(16))  # 1.4 | 1.5 | 1.6 | 2.3
+    subject: Mapped[str | None] = mapped_column(Text, nullable=True)
+    version: Mapped[str | None] = mapped_column(Text, nullable=True)
+    supplier: Mapped[str | None] = mapped_column(Text, nullable=True)
+    asset_ip: Mapped[str | None] = mapped_column(String(64), nullable=True, index=True)
+    product: Mapped[str | None] = mapped_column(Text, nullable=True)
+    source: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    imported_at: Mapped[float] = mapped_column(Double)
+    imported_by: Mapped[str] = mapped_column(String(200))
+
+
+class SbomComponentRow(Base):
+    """One component of an SBOM; ``subject`` marks what the SBOM describes."""
+
+    __tablename__ = "sbom_components"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sbom_id: Mapped[int] = mapped_column(ForeignKey("sboms.id", ondelete="CASCADE"), index=True)
+    position: Mapped[int] = mapped_column(Integer)
+    subject: Mapped[bool] = mapped_column(Boolean)
+    name: Mapped[str] = mapped_column(Text)
+    version: Mapped[str | None] = mapped_column(Text, nullable=True)
+    purl: Mapped[str | None] = mapped_column(Text, nullable=True)
+    cpe: Mapped[str | None] = mapped_column(Text, nullable=True)
+    type: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    supplier: Mapped[str | None] = mapped_column(Text, nullable=True)
+    group: Mapped[str | None] = mapped_column(Text, nullable=True)
+    bom_ref: Mapped[str | None] = mapped_column(Text, nullable=True)
+    hashes: Mapped[list[list[str]]] = mapped_column(JSON)
+    licenses: Mapped[list[str]] = mapped_column(JSON)
+    spdx_licenses: Mapped[list[str]] = mapped_column(JSON)
+
+
+class OsvAdvisoryRow(Base):
+    """An OSV record as imported; the newest (by ``modified``) of each id."""
+
+    __tablename__ = "osv_advisories"
+    __table_args__ = (UniqueConstraint("osv_id", name="uq_osv_advisories_osv_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    osv_id: Mapped[str] = mapped_column(String(200))
+    aliases: Mapped[list[str]] = mapped_column(JSON)
+    summary: Mapped[str | None] = mapped_column(Text, nullable=True)
+    modified: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    withdrawn: Mapped[str | None] = mapped_column(String(64), nullable=True)
+    source: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64))
+    document: Mapped[dict[str, Any]] = mapped_column(JSON)
+    imported_at: Mapped[float] = mapped_column(Double)
+    updated_at: Mapped[float] = mapped_column(Double)
+
+
+class ComponentFindingRow(Base):
+    """An OSV record that affects an SBOM component, with its state (open, affected,
+    under_investigation, not_affected, fixed) and the reason for it."""
+
+    __tablename__ = "component_findings"
+    __table_args__ = (UniqueConstraint("component_id", "advisory_id", name="uq_component_findings_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    component_id: Mapped[int] = mapped_column(ForeignKey("sbom_components.id", ondelete="CASCADE"), index=True)
+    advisory_id: Mapped[int] = mapped_column(ForeignKey("osv_advisories.id", ondelete="CASCADE"), index=True)
+    cves: Mapped[list[str]] = mapped_column(JSON)
+    why: Mapped[str] = mapped_column(Text)
+    fixed_in: Mapped[list[str]] = mapped_column(JSON)
+    state: Mapped[str] = mapped_column(String(32), index=True)
+    reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+    justification: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    vex_document: Mapped[str | None] = mapped_column(Text, nullable=True)
+    first_found: Mapped[float] = mapped_column(Double)
+    last_found: Mapped[float] = mapped_column(Double)
+
+
+class VexDocumentRow(Base):
+    """An imported VEX document and its statements (applied again to later findings)."""
+
+    __tablename__ = "vex_documents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    document_id: Mapped[str | None] = mapped_column(Text, nullable=True)  # CSAF tracking id, CycloneDX serial
+    format: Mapped[str] = mapped_column(String(16))  # cyclonedx | csaf
+    source: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    statements: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
+    imported_at: Mapped[float] = mapped_column(Double)
+    imported_by: Mapped[str] = mapped_column(String(200))
