@@ -150,8 +150,15 @@ class Detector:
     def fitted(self) -> bool:
         return len(self.columns) > 0
 
-    def fit(self, X: npt.ArrayLike, columns: Sequence[str] | None = None) -> Detector:
-        """Learn normal behaviour from ``X`` (rows in time order; assumed free of anomalies)."""
+    def fit(
+        self, X: npt.ArrayLike, columns: Sequence[str] | None = None, drift: npt.ArrayLike | None = None
+    ) -> Detector:
+        """Learn normal behaviour from ``X`` (rows in time order; assumed free of anomalies).
+
+        ``drift`` (one value per column, in the tags' units) is how far a tag's level may wander in
+        normal operation beyond what ``X`` shows (slow warming, a flow that settles): each tag's scale
+        becomes sqrt(std² + drift²). Useful when ``X`` is a short stretch; see :func:`estimate_drift`.
+        """
         Xm = as_matrix(X)
         if Xm.shape[0] < 2:
             raise ValueError("need at least two rows to fit")
@@ -167,7 +174,10 @@ class Detector:
         # out of the statistics (standardised to 0); consistency rules are the place to watch it.
         floor = 1e-6 * np.maximum(np.abs(self.mean_), 1.0)
         self.active_ = (std > floor).astype(np.float64)
-        self.scale_ = np.where(std > floor, std, 1.0)
+        if drift is not None:
+            dr = np.broadcast_to(np.asarray(drift, dtype=np.float64), std.shape)
+            std = np.sqrt(std * std + dr * dr)
+        self.scale_ = np.where(self.active_ > 0, std, 1.0)
         self._fit(self._standardise(Xm))
         self.threshold = math.inf
         self.calibration = {}
@@ -273,6 +283,27 @@ class Detector:
     def restore_state(self, state: JSONDict) -> None:
         self.threshold = float(state["threshold"])
         self.calibration = dict(state.get("calibration", {}))
+
+
+def estimate_drift(
+    series: Sequence[npt.ArrayLike], fit_rows: int, window: int = 1, quantile: float = 0.9
+) -> F64:
+    """Per-tag drift allowance from normal series: how far the level moves after a short fit stretch.
+
+    For each series, the ``window``-row trailing means of the rows after the first ``fit_rows`` are
+    compared with the mean of those first rows; the result is the ``quantile`` of the absolute
+    differences pooled over all series (pass it to :meth:`Detector.fit` as ``drift``).
+    """
+    devs: list[F64] = []
+    for x in series:
+        Xm = as_matrix(x)
+        if Xm.shape[0] <= fit_rows:
+            continue
+        base = Xm[:fit_rows].mean(axis=0)
+        devs.append(np.abs(trailing_mean(Xm, window)[fit_rows:] - base))
+    if not devs:
+        raise ValueError("no series longer than fit_rows")
+    return np.asarray(np.quantile(np.concatenate(devs, axis=0), quantile, axis=0), dtype=np.float64)
 
 
 def alerts_from(
@@ -575,14 +606,17 @@ class MSETDetector(Detector):
                     break
                 if i not in picks:
                     picks.append(i)
-        self.D = Z[np.asarray(sorted(picks))]
+        chosen = np.asarray(sorted(picks))
+        self.D = Z[chosen]
         d2 = ((self.D[:, None, :] - self.D[None, :, :]) ** 2).sum(-1)
         off = d2[~np.eye(len(self.D), dtype=bool)]
         self.h = float(np.sqrt(np.median(off))) if off.size and np.median(off) > 0 else 1.0
         G = self._sim(self.D, self.D)
         self.Ginv = np.asarray(np.linalg.inv(G + self.ridge * np.eye(len(G))), dtype=np.float64)
         self.ref = 1.0
-        s, _ = self._raw(Z)
+        # Memory states are reproduced almost exactly: the reference quantile comes from the other rows.
+        rest_rows = np.setdiff1d(np.arange(Z.shape[0]), chosen)
+        s, _ = self._raw(Z[rest_rows] if rest_rows.size >= 10 else Z)
         self.ref = max(float(np.quantile(s, self.ref_quantile)), 1e-9)
 
     def _raw(self, Z: F64) -> tuple[F64, F64]:

@@ -31,7 +31,7 @@ def test_quick_mode(tmp_path: Path) -> None:
     out = tmp_path / "bench.md"
     out.write_text("# ML benchmarks\n\nhand-written text\n")
     js = tmp_path / "r.json"
-    models = ["PCA T²+Q", "Ensemble (default), smoothed"]
+    models = ["PCA T²+Q", "Ensemble (default), drift-aware, smoothed"]
     argv = ["--quick", "--datasets", str(DATASETS), "--out", str(out), "--json", str(js)]
     for m in models:
         argv += ["--model", m]
@@ -49,6 +49,7 @@ def test_quick_mode(tmp_path: Path) -> None:
         # the smallest margin meeting the anomaly-free target, or the largest of the grid if none does
         assert row["free_far"] <= bench.SKAB_TARGET_FAR or row["margin"] == bench.MARGINS[-1]
         assert row["margin"] in bench.MARGINS
+        assert 0.0 < row["f1_at_far10"] <= 1.0
     text = out.read_text()
     assert text.startswith("# ML benchmarks\n\nhand-written text\n")
     assert text.count("<!-- bench-ml:begin -->") == 1 and "| All ones (reference) | 0.7" in text

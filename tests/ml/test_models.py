@@ -15,6 +15,7 @@ from plantwarden.ml.models import (
     MSETDetector,
     OnlineScorer,
     PCADetector,
+    estimate_drift,
     lagged,
     trailing_mean,
 )
@@ -157,3 +158,27 @@ def test_errors() -> None:
         model.score(np.zeros((3, 2)))
     with pytest.raises(ValueError):
         ForecastDetector(lags=0, cross=False)
+
+
+def test_drift_allowance_widens_scales() -> None:
+    rng = np.random.default_rng(5)
+    n = 1000
+    # tag 0 warms slowly (0.002 per row) under small noise, tag 1 is stationary
+    pieces = [np.stack([0.002 * np.arange(n) + 0.05 * rng.normal(size=n), rng.normal(size=n)], axis=1) for _ in range(4)]
+    drift = estimate_drift(pieces, fit_rows=200, window=10, quantile=0.9)
+    # tag 0: the 10-row means after row 200 sit 0.2 to 1.79 above the first 200 rows' mean (0.2), evenly
+    # spread: the 90 % quantile is 0.2 + 0.9 × 1.59 ≈ 1.63
+    assert 1.58 < drift[0] < 1.68
+    # tag 1 has no drift: only the noise of a 10-row mean of N(0, 1) (σ ≈ 0.32; 90 % of |·| ≤ 0.52)
+    assert 0.4 < drift[1] < 0.65
+    short = pieces[0][:200]
+    plain = PCADetector(smooth=10).fit(short, ("warm", "flat"))
+    aware = PCADetector(smooth=10).fit(short, ("warm", "flat"), drift=drift)
+    assert aware.scale_[0] == pytest.approx(np.hypot(short[:, 0].std(), drift[0]))
+    later = pieces[1][200:]
+    plain.calibrate(short, quantile=0.99, margin=1.5)
+    aware.calibrate(short, quantile=0.99, margin=1.5)
+    assert plain.predict(later).mean() > 0.9  # the warming alone looks anomalous
+    assert aware.predict(later).mean() < plain.predict(later).mean()
+    with pytest.raises(ValueError):
+        estimate_drift([short], fit_rows=300)
