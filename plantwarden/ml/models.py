@@ -60,14 +60,18 @@ def as_matrix(X: npt.ArrayLike, n_columns: int | None = None) -> F64:
 
 def trailing_mean(x: F64, window: int) -> F64:
     """Mean over the current and the ``window - 1`` previous rows (fewer at the start), along axis 0."""
-    if window <= 1 or x.shape[0] == 0:
+    n = x.shape[0]
+    if window <= 1 or n == 0:
         return x
     c = np.cumsum(x, axis=0)
-    out = c.copy()
-    out[window:] = c[window:] - c[:-window]
-    counts = np.minimum(np.arange(1, x.shape[0] + 1, dtype=np.float64), float(window))
+    out = np.empty_like(c)
+    w = min(window, n)
     shape = (-1,) + (1,) * (x.ndim - 1)
-    return out / counts.reshape(shape)
+    np.divide(c[:w], np.arange(1, w + 1, dtype=np.float64).reshape(shape), out=out[:w])
+    if n > window:
+        np.subtract(c[window:], c[:-window], out=out[window:])
+        out[window:] *= 1.0 / window
+    return out
 
 
 def lagged(Z: F64, lags: int) -> F64:
@@ -593,8 +597,13 @@ class MSETDetector(Detector):
         }
 
     def _sim(self, A: F64, B: F64) -> F64:
-        d2 = (A * A).sum(1)[:, None] + (B * B).sum(1)[None, :] - 2.0 * A @ B.T
-        return np.exp(-np.maximum(d2, 0.0) / (2.0 * self.h * self.h))
+        G = A @ B.T  # squared distances built in place: ‖a‖² + ‖b‖² − 2a·b
+        G *= -2.0
+        G += np.einsum("ij,ij->i", A, A)[:, None]
+        G += np.einsum("ij,ij->i", B, B)[None, :]
+        np.maximum(G, 0.0, out=G)
+        G *= -1.0 / (2.0 * self.h * self.h)
+        return np.exp(G, out=G)
 
     def _fit(self, Z: F64) -> None:
         picks = list(dict.fromkeys(np.concatenate([Z.argmin(0), Z.argmax(0)]).tolist()))
