@@ -136,8 +136,11 @@ def _check_readable(path: str) -> None:
                    "detections still fire. An already-analysed capture is read again for the baseline.")
 @click.option("--learn-for", "learn_for", metavar="SECONDS", type=click.FloatRange(min=0), default=None,
               help="Learn the first SECONDS of traffic of this run into the baseline, then enforce it.")
+@click.option("--process-model", "process_model", metavar="MODEL", default=None,
+              type=click.Path(dir_okay=False, exists=True, path_type=str),
+              help="Score the process values with this model (plantwarden ml train); alerts: process.anomaly.")
 def analyze(captures: tuple[str, ...], db: str, decoders: str | None, detections: str | None, learn: bool,
-            learn_for: float | None) -> None:
+            learn_for: float | None, process_model: str | None) -> None:
     """Run the sensor over captures, build the inventory, run the detections and store it all.
 
     A capture whose content (SHA-256) is already in the store is skipped: analysing it again changes
@@ -159,17 +162,26 @@ def analyze(captures: tuple[str, ...], db: str, decoders: str | None, detections
         raise click.UsageError("--learn and --learn-for exclude each other")
     for path in captures:
         _check_readable(path)
+    model = None
+    if process_model is not None:
+        from plantwarden.ml.process import load as load_model
+
+        try:
+            model = load_model(process_model)
+        except (ValueError, OSError) as exc:
+            raise click.BadParameter(f"{safe(process_model)}: {safe(str(exc))}", param_hint="--process-model") \
+                from None
     with open_store(db, create=True) as store:
         baseline = None
         if learn or learn_for is not None:
             baseline = store.baseline().learn(None if learn else learn_for)
         for path in captures:
-            _analyze_one(store, path, decoders=chosen, detections=rules, baseline=baseline)
+            _analyze_one(store, path, decoders=chosen, detections=rules, baseline=baseline, process_model=model)
         _print_store_summary(store, db)
 
 
 def _analyze_one(store: Any, path: str, name: str | None = None, decoders: Any = None,
-                 detections: Any = None, baseline: Any = None) -> None:
+                 detections: Any = None, baseline: Any = None, process_model: Any = None) -> None:
     from plantwarden.store.ingest import ingest
 
     size = os.path.getsize(path)
@@ -178,7 +190,7 @@ def _analyze_one(store: Any, path: str, name: str | None = None, decoders: Any =
                            show_percent=True) as bar:
         try:
             res = ingest(store, path, progress=bar.update, name=name, decoders=decoders, detections=detections,
-                         baseline=baseline)
+                         baseline=baseline, process_model=process_model)
         except NotACaptureError as exc:
             raise click.ClickException(f"{safe(path)}: {exc}") from None
         except OSError as exc:
@@ -380,6 +392,8 @@ for _name in ("advisories_group", "vulns_command", "finding_group", "asset_group
     main.add_command(getattr(__import__("plantwarden.cli.vulns", fromlist=[_name]), _name))
 for _name in ("sbom_group", "osv_group", "vex_group"):  # SBOMs, OSV and VEX (cli/sbom.py)
     main.add_command(getattr(__import__("plantwarden.cli.sbom", fromlist=[_name]), _name))
+
+main.add_command(__import__("plantwarden.cli.ml", fromlist=["ml_group"]).ml_group)  # process models (cli/ml.py)
 
 
 if __name__ == "__main__":  # pragma: no cover

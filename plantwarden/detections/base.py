@@ -40,6 +40,9 @@ class Context:
     baseline: Baseline | None = None
     #: indicators of compromise (plantwarden.iocs; empty: none imported), read by ioc.match
     indicators: IndicatorMatcher = field(default_factory=IndicatorMatcher)
+    #: a trained process model (plantwarden.ml.process.ProcessModel; None: none given), read by
+    #: process.anomaly
+    process_model: Any = None
 
 
 class Finding(NamedTuple):

@@ -11,6 +11,7 @@ from plantwarden.detections.discovery import IdentificationScan, NetworkScan
 from plantwarden.detections.masters import CoilForcing, NewTalker, TimeChange, WriteFromUnknownMaster
 from plantwarden.detections.network_config import NetworkConfigChange
 from plantwarden.detections.plc_state import OperatingModeChange, PlcStop
+from plantwarden.detections.process import ProcessAnomaly
 from plantwarden.detections.program import ProgramDownload, ProgramUpload
 from plantwarden.detections.restart import DeviceRestart, ForceListenOnly
 from plantwarden.detections.scans import RegisterScan, RequestFlood, UnitIdScan
@@ -34,6 +35,7 @@ DETECTIONS: tuple[type[Detection], ...] = (
     BroadcastWrite,
     CoilForcing,
     ValueOutOfRange,
+    ProcessAnomaly,
     UnsolicitedDisabled,
     ProtocolViolation,
     CredentialsInClear,

@@ -79,6 +79,7 @@ class Point:
     reads: int = 0
     writes: int = 0
     writers: set[str] = field(default_factory=set)
+    last_writer: str | None = None
 
     def add(self, ts: float, value: float, limit: int) -> bool:
         """Append a sample; False when the oldest half had to go to make room."""
@@ -106,7 +107,10 @@ def _int(v: Any) -> int | None:
 class ValueRecorder:
     """A sensor sink that keeps per-point series of the process values seen (see the module's doc)."""
 
-    def __init__(self, max_points: int = 20_000, max_samples: int = 200_000) -> None:
+    def __init__(self, max_points: int = 20_000, max_samples: int = 200_000, track: bool = False) -> None:
+        self.track = track
+        #: with ``track``, the keys of the points each event added a sample to (the caller clears it)
+        self.touched: list[str] = []
         self.max_points = max_points
         self.max_samples = max(2, max_samples)
         self.points: dict[str, Point] = {}
@@ -141,12 +145,15 @@ class ValueRecorder:
     def _sample(self, p: Point, ts: float, value: float, write: bool, client: str) -> None:
         if write:
             p.writes += 1
+            p.last_writer = client
             if len(p.writers) < 64:
                 p.writers.add(client)
         else:
             p.reads += 1
         if p.add(ts, value, self.max_samples):
             self.dropped["samples"] += self.max_samples // 2
+        if self.track:
+            self.touched.append(p.key)
 
     def _modbus(self, flow: Flow, ev: Event) -> None:
         f = ev.fields

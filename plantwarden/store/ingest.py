@@ -46,21 +46,21 @@ class IngestResult:
 
 
 def context_from(store: Store, options: Mapping[str, Mapping[str, Any]] | None = None,
-                 baseline: Baseline | None = None) -> Context:
+                 baseline: Baseline | None = None, process_model: Any = None) -> Context:
     """The detections' context: the hosts and (client, server, protocol) pairs the store knows now, the
     stored indicators of compromise, and the baseline (``baseline``, else the stored one; None when it
     is empty and does not learn)."""
     bl = baseline if baseline is not None else store.baseline()
     return Context(known_hosts=store.known_hosts(), known_pairs=store.known_pairs(), options=dict(options or {}),
                    indicators=store.indicator_matcher(),
-                   baseline=bl if bl else None)
+                   baseline=bl if bl else None, process_model=process_model)
 
 
 def ingest(store: Store, path: str | os.PathLike[str], progress: Callable[[int], None] | None = None,
            name: str | None = None, decoders: Sequence[type[Decoder]] | None = None,
            detections: Sequence[type[Detection]] | None = None,
            options: Mapping[str, Mapping[str, Any]] | None = None, window: float = WINDOW,
-           baseline: Baseline | None = None) -> IngestResult:
+           baseline: Baseline | None = None, process_model: Any = None) -> IngestResult:
     """Analyse ``path`` into ``store`` unless a capture with the same content is already there.
 
     ``detections`` defaults to every registered one (``detections.registry.DETECTIONS``); pass ``()``
@@ -72,7 +72,8 @@ def ingest(store: Store, path: str | os.PathLike[str], progress: Callable[[int],
     ``baseline`` is the baseline of the run (docs/baselines.md), default the stored one. When it learns
     (``Baseline.learn``), a learning sink runs beside the detections and what it learned is merged into
     the stored baseline in the capture's transaction; an already-analysed capture is then read again
-    for the baseline only. Alerts inside a declared change window are stored as approved changes
+    for the baseline only. ``process_model`` (``plantwarden.ml.process.ProcessModel``) is what
+    ``process.anomaly`` scores the process values with. Alerts inside a declared change window are stored as approved changes
     (docs/change-windows.md).
     """
     from plantwarden.sensor.pipeline import Sensor, Sink
@@ -97,7 +98,7 @@ def ingest(store: Store, path: str | os.PathLike[str], progress: Callable[[int],
                             learned_changes=store.merge_baseline(learner.delta))
     t0 = time.perf_counter()
     builder = InventoryBuilder()
-    engine = DetectionEngine(detections, context_from(store, options, baseline), window=window)
+    engine = DetectionEngine(detections, context_from(store, options, baseline, process_model), window=window)
     sinks: list[Sink] = [builder]
     if learner is not None:
         sinks.append(learner)  # before the engine: a request learned is not a deviation

@@ -1,0 +1,110 @@
+"""The whole pipeline with a process model: captures of a tank process (tests/ml/tankplant.py, Modbus/TCP
+through the project's traffic generator) -> plantwarden ml train -> plantwarden analyze --process-model ->
+a process.anomaly alert when a rogue host drives the set-point out of its learned behaviour."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from plantwarden.cli.main import main
+from plantwarden.detections.base import Context
+from plantwarden.detections.engine import DetectionEngine
+from plantwarden.detections.process import ProcessAnomaly
+from plantwarden.ml.process import load
+from plantwarden.sensor.pipeline import Sensor
+
+from .tankplant import LEVEL, ROGUE, SETPOINT, tank_capture
+
+START = 1_760_100_000.0
+ATTACK = 200
+
+
+@pytest.fixture(scope="module")
+def trained(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path]:
+    d = tmp_path_factory.mktemp("tank")
+    caps = [str(tank_capture(d / f"normal{i}.pcap", 900, seed=i, start=1_760_000_000.0 + 1000 * i)) for i in range(4)]
+    r = CliRunner().invoke(main, ["ml", "train", *caps, "--model", str(d / "tank.npz")])
+    assert r.exit_code == 0, r.output
+    assert "3 points" in r.output and "ensemble" in r.output
+    return d, d / "tank.npz"
+
+
+def _alerts(db: Path) -> list[dict[str, object]]:
+    r = CliRunner().invoke(main, ["alerts", "--db", str(db), "--format", "json", "--detection", "process.anomaly"])
+    assert r.exit_code == 0, r.output
+    return json.loads(r.output)
+
+
+def test_the_model_file_names_its_points_and_types(trained: tuple[Path, Path]) -> None:
+    model = load(trained[1])
+    assert set(model.points) == {LEVEL, "10.0.0.20/unit1/holding/2", SETPOINT}
+    assert model.types[LEVEL].dtype == "float32_abcd" and model.step == 1.0
+    assert model.info["runs"] == 4 and model.detector.threshold > 0
+
+
+def test_a_rogue_set_point_write_raises_process_anomaly(trained: tuple[Path, Path]) -> None:
+    d, model = trained
+    attack = tank_capture(d / "attack.pcap", 400, seed=7, start=START, attack_at=ATTACK)
+    db = d / "attack.db"
+    r = CliRunner().invoke(main, ["analyze", str(attack), "--db", str(db), "--process-model", str(model)])
+    assert r.exit_code == 0, r.output
+    alerts = _alerts(db)
+    hits = [a for a in alerts if START + ATTACK <= float(a["first_seen"]) <= START + ATTACK + 15]  # type: ignore[arg-type]
+    assert hits, alerts
+    a = hits[0]
+    assert a["technique"] == "T0831" and a["src"] == ROGUE.ip and a["dst"] == "10.0.0.20"
+    ev = a["evidence"]
+    top = [t["point"] for t in ev["details"]["top"]] if "details" in ev else json.dumps(ev)  # type: ignore[index]
+    assert LEVEL in top or SETPOINT in top
+    normal = tank_capture(d / "normal-test.pcap", 400, seed=7, start=START + 10_000)
+    db2 = d / "normal.db"
+    assert CliRunner().invoke(main, ["analyze", str(normal), "--db", str(db2), "--process-model", str(model)]).exit_code == 0
+    peak_attack = max(_peak(x) for x in hits)
+    peaks_normal = [_peak(x) for x in _alerts(db2)]
+    assert all(p * 10 < peak_attack for p in peaks_normal), (peaks_normal, peak_attack)
+
+
+def _peak(alert: dict[str, object]) -> float:
+    text = json.dumps(alert["evidence"])
+    return max(float(x.split(",")[0].split("}")[0]) for x in text.split('"score": ')[1:])
+
+
+def test_without_a_model_the_detection_stays_silent(trained: tuple[Path, Path]) -> None:
+    d, _ = trained
+    eng = DetectionEngine([ProcessAnomaly], Context())
+    Sensor(sinks=[eng]).process_file(tank_capture(d / "silent.pcap", 300, seed=3, start=START, attack_at=100))
+    assert eng.alerts() == []
+
+
+def test_scoring_in_the_detection_matches_scoring_the_capture_at_once(trained: tuple[Path, Path]) -> None:
+    """The online rows (RowBuilder) are the rows of the capture's grid: the same alarms either way."""
+    import numpy as np
+
+    from plantwarden.ml.series import ValueRecorder, frame
+    d, path = trained
+    model = load(path)
+    cap = tank_capture(d / "same.pcap", 300, seed=5, start=START, attack_at=150)
+    rec = ValueRecorder()
+    Sensor(sinks=[rec]).process_file(cap)
+    f = frame(rec.points, model.step, model.types, keys=model.points)
+    ok = ~np.isnan(f.values).any(axis=1)
+    batch = model.detector.score(f.values[ok]).score
+    eng = DetectionEngine([ProcessAnomaly], Context(process_model=model))
+    Sensor(sinks=[eng]).process_file(cap)
+    det = next(x for x in eng.detections if isinstance(x, ProcessAnomaly))
+    assert det.scorer is not None and det.scorer.rows_seen >= len(batch) - 2
+    assert any(a.detection == "process.anomaly" for a in eng.alerts())
+    assert float(batch.max()) > model.detector.threshold
+
+
+@pytest.mark.parametrize("content", [b"not a model", b"PK\x03\x04garbage"])
+def test_a_bad_model_file_is_a_clear_error(tmp_path: Path, content: bytes) -> None:
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(content)
+    cap = tank_capture(tmp_path / "c.pcap", 30, seed=1)
+    r = CliRunner().invoke(main, ["analyze", str(cap), "--db", str(tmp_path / "x.db"), "--process-model", str(bad)])
+    assert r.exit_code == 2 and "--process-model" in r.output and "Traceback" not in r.output
