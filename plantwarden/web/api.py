@@ -420,6 +420,20 @@ def findings_match(request: Request, user: Annotated[WebUser, Depends(need("find
             "fixed": res.fixed, "reopened": res.reopened, "open": res.open}
 
 
+@router.get("/sboms")
+def sboms(request: Request, user: Read) -> dict[str, Any]:
+    from plantwarden.store import sbom
+
+    return {"format_version": 1, "sboms": sbom.list_sboms(request.app.state.store)}
+
+
+@router.get("/sboms/{sbom_id}")
+def sbom_detail(request: Request, user: Read, sbom_id: int) -> dict[str, Any]:
+    from plantwarden.store import sbom
+
+    return {"format_version": 1, **sbom.sbom_document(request.app.state.store, sbom_id)}
+
+
 @router.get("/suppliers")
 def suppliers(request: Request, user: Read) -> dict[str, Any]:
     reports, _ = request.app.state.store.supplier_report(False)

@@ -252,3 +252,23 @@ def test_cli(tmp_path: Path) -> None:
     assert "CycloneDX 1.2" in run("sbom", "import", str(bad), ok=False).output
     run("sbom", "delete", "2")
     assert len(json.loads(run("sbom", "list", "--format", "json").output)) == 1
+
+
+def test_sboms_api(store: Store) -> None:
+    from fastapi.testclient import TestClient
+
+    from plantwarden.web.app import create_app
+
+    res = stored.import_sbom(store, (DATA / "cdx-1.6-hmi.xml").read_bytes(), "hmi.xml", product="HMI")
+    stored.import_osv(store, [("l.json", json.dumps(LODASH).encode())])
+    store.add_user("ana", "analyst", "a-long-test-password-1")
+    headers = {"Authorization": f"Bearer {store.create_token('ana', 't')[1]}"}
+    app = create_app(store, start_jobs=False)
+    with TestClient(app) as c:
+        assert c.get("/api/sboms").status_code == 401
+        [doc] = c.get("/api/sboms", headers=headers).json()["sboms"]
+        assert (doc["id"], doc["product"], doc["format"], doc["components"]) == (res.sbom_id, "HMI", "cyclonedx-xml", 2)
+        one = c.get(f"/api/sboms/{res.sbom_id}", headers=headers).json()
+        assert [x["name"] for x in one["component_list"]] == ["openssl", "lodash"]
+        assert [f["osv_id"] for f in one["findings"]] == ["GHSA-1111-2222-3333"]
+        assert c.get("/api/sboms/999", headers=headers).status_code == 404
