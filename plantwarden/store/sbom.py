@@ -264,6 +264,9 @@ def import_osv(store: Any, docs: Iterable[tuple[str, bytes]], match: bool = True
             try:
                 records = _osv_records(source, data)
                 advisories = [(load_osv(r), r) for r in records]
+                for adv, _ in advisories:
+                    if len(adv.id) > 200:
+                        raise InvalidInput(f"the OSV id {adv.id[:40]!r}... is longer than 200 characters")
             except InvalidInput as exc:
                 out.invalid.append((source, str(exc)[:500]))
                 continue
@@ -441,12 +444,14 @@ def import_vex(store: Any, data: bytes, source: str) -> VexApplied:
     from plantwarden.vulns.vex import load_vex
 
     statements = load_vex(data)
+    if not statements:
+        raise InvalidInput(f"{source}: no VEX statement in it (no vulnerability with a product it affects)")
     digest = _sha(data)
     with store.transaction() as s:
         row = s.scalars(select(VexDocumentRow).where(VexDocumentRow.sha256 == digest)).first()
         if row is None:
             row = VexDocumentRow(document_id=next((st.document for st in statements if st.document), None),
-                                 format=statements[0].format if statements else "cyclonedx", source=source[:1000],
+                                 format=statements[0].format, source=source[:1000],
                                  sha256=digest, statements=[_statement_dict(st) for st in statements],
                                  imported_at=time.time(), imported_by=store.actor[:200])
             s.add(row)

@@ -189,7 +189,8 @@ def _cdx_action(v: Mapping[str, Any], analysis: Mapping[str, Any]) -> str | None
     text = _s(v.get("recommendation")) or _s(v.get("workaround"))
     if text:
         return text
-    responses = [r for r in analysis.get("response") or () if isinstance(r, str)]
+    listed = analysis.get("response")
+    responses = [r for r in listed if isinstance(r, str)] if isinstance(listed, list) else []
     return ", ".join(responses) or None
 
 

@@ -150,6 +150,10 @@ def test_osv_matching_and_vex_on_component_findings(store: Store) -> None:
     assert {f["reason"] for f in stored.component_findings(store) if f["osv_id"] == "OSV-ZLIB-9"} == {"matched again"}
     with pytest.raises(InvalidInput):
         stored.component_findings(store, state="closed")
+    with pytest.raises(InvalidInput, match="no VEX statement"):
+        stored.import_vex(store, (DATA / "cdx-1.5-plc.json").read_bytes(), "an-sbom.json")
+    long_id = stored.import_osv(store, [("long.json", json.dumps(dict(ZLIB, id="X" * 300)).encode())])
+    assert long_id.new == [] and "longer than 200" in long_id.invalid[0][1]
 
 
 def test_vex_about_the_product_decides_its_components(store: Store) -> None:

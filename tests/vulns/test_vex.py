@@ -32,7 +32,8 @@ def cdx_vex(spec: str = "1.5") -> dict[str, Any]:
              "affects": [{"ref": "zlib"}]},
             {"id": "CVE-2099-1111", "analysis": {"state": "resolved", "response": ["update"]},
              "recommendation": "Use firmware V3.3", "affects": [{"ref": "modbus"}]},
-            {"id": "CVE-2099-3333", "analysis": {"state": "in_triage"}, "affects": [{"ref": "modbus"}]},
+            {"id": "CVE-2099-3333", "analysis": {"state": "in_triage", "response": "not a list"},
+             "affects": [{"ref": "modbus"}]},
             {"id": "GHSA-aaaa-bbbb-cccc", "references": [{"id": "CVE-2099-4444",
                                                           "source": {"name": "NVD"}}],
              "analysis": {"state": "exploitable", "detail": "reachable from the network"},
@@ -131,7 +132,8 @@ def test_cyclonedx_vex_statements(spec: str) -> None:
                                                                         "cyclonedx")
     [fixed] = by(st, "CVE-2099-1111")
     assert (fixed.status, fixed.action_statement) == ("fixed", "Use firmware V3.3")
-    assert by(st, "CVE-2099-3333")[0].status == "under_investigation"
+    assert (by(st, "CVE-2099-3333")[0].status, by(st, "CVE-2099-3333")[0].action_statement) == (
+        "under_investigation", None)
     [lodash] = by(st, "GHSA-aaaa-bbbb-cccc")
     assert (lodash.status, lodash.purl, lodash.aliases) == ("affected", "pkg:npm/lodash@4.17.20", ("CVE-2099-4444",))
     ranged, one = by(st, "CVE-2099-5555")
