@@ -214,3 +214,37 @@ def test_purls_and_semver() -> None:
     key = semver_key
     assert key("1.0.0-alpha") < key("1.0.0-alpha.1") < key("1.0.0-beta") < key("1.0.0-rc.1") < key("1.0.0")  # type: ignore[operator]
     assert key("v2") == key("2.0.0") and key("1.0.0+build") == key("1.0.0") and key("x.y") is None
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+_json = st.recursive(st.none() | st.booleans() | st.integers() | st.text(max_size=8),
+                     lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=6), inner, max_size=3),
+                     max_leaves=12)
+_event = st.dictionaries(st.sampled_from(["introduced", "fixed", "last_affected", "limit"]),
+                         st.sampled_from(["0", "1.0", "v2", "1.2.3-rc.1", "*", "", "abc"]) | _json, max_size=2)
+_range = st.fixed_dictionaries({"type": st.sampled_from(["SEMVER", "ECOSYSTEM", "GIT"]) | _json,
+                                "events": st.lists(_event, max_size=4) | _json},
+                               optional={"repo": st.text(max_size=5) | _json})
+_package = st.fixed_dictionaries({}, optional={"ecosystem": st.sampled_from(["PyPI", "npm", "Debian:12", "Maven"]) | _json,
+                                               "name": st.sampled_from(["a", "g:a", "x/y"]) | _json,
+                                               "purl": st.sampled_from(["pkg:pypi/a", "pkg:npm/%40s/a", "bad"]) | _json})
+_record = st.fixed_dictionaries({"id": st.text(max_size=5) | _json},
+                                optional={"affected": st.lists(st.fixed_dictionaries(
+                                    {"package": _package}, optional={"ranges": st.lists(_range, max_size=2) | _json,
+                                                                     "versions": st.lists(st.text(max_size=4), max_size=2) | _json}),
+                                    max_size=2) | _json, "aliases": _json, "severity": _json, "references": _json,
+                                          "withdrawn": _json})
+
+
+@settings(max_examples=500, deadline=None)
+@given(_record)
+def test_odd_records_are_read_or_refused_never_a_crash(doc: dict[str, Any]) -> None:
+    try:
+        adv = load_osv(doc)
+    except InvalidInput as e:
+        assert str(e)
+        return
+    match_components([adv], [comp("pkg:pypi/a@1.0"), comp("pkg:npm/%40s/a@2.0.0"), comp("pkg:maven/g/a@1.0"),
+                              comp("pkg:deb/debian/a@1.0")])

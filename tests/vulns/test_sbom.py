@@ -471,3 +471,46 @@ def test_wrong_spec_on_writing() -> None:
         write_cyclonedx(rich_sbom(), "json", "1.3")
     with pytest.raises(InvalidInput, match="'yaml'"):
         write_cyclonedx(rich_sbom(), "yaml", "1.6")  # type: ignore[arg-type]
+
+
+# ------------------------------------------------------------------------------------------- fuzzing
+
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+SAMPLES = [(DATA / name).read_bytes() for name in FILES]
+
+
+@st.composite
+def damaged(draw: st.DrawFn) -> bytes:
+    """A sample cut short, with bytes replaced, or with a span of it repeated."""
+    raw = bytearray(draw(st.sampled_from(SAMPLES)))
+    for _ in range(draw(st.integers(0, 6))):
+        pos = draw(st.integers(0, len(raw) - 1))
+        kind = draw(st.sampled_from(["byte", "cut", "dup", "delete"]))
+        if kind == "byte":
+            raw[pos] = draw(st.sampled_from(b'{}[]<>"\\:,/ \n\x00\xff0a-&;!'))
+        elif kind == "cut":
+            del raw[pos:]
+        elif kind == "dup":
+            end = min(len(raw), pos + draw(st.integers(1, 40)))
+            raw[pos:pos] = raw[pos:end]
+        else:
+            del raw[pos:pos + draw(st.integers(1, 20))]
+        if not raw:
+            break
+    return bytes(raw)
+
+
+@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(damaged())
+def test_damaged_files_are_read_or_refused_never_a_crash(raw: bytes) -> None:
+    try:
+        sbom = load_sbom(raw)
+    except InvalidInput as e:
+        assert str(e)
+        return
+    # what was read can be written in every format and read back
+    for fmt in ("json", "xml"):
+        load_sbom(write_cyclonedx(sbom, fmt, "1.6").encode())  # type: ignore[arg-type]
+    load_sbom(write_spdx(sbom).encode())

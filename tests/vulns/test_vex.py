@@ -270,3 +270,25 @@ def test_a_statement_without_a_version_is_about_every_version() -> None:
     with_version = [VexStatement("CVE-1", "not_affected", purl="pkg:generic/x@1.0")]
     assert not apply_vex([finding(("CVE-1",), "pkg:generic/x")], with_version)[0].suppressed
     assert apply_vex([finding(("CVE-1",), "pkg:generic/x@1.0.0")], with_version)[0].suppressed  # same version
+
+
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
+
+VEX_SAMPLES = [json.dumps(cdx_vex()).encode(), cdx_xml(), json.dumps(csaf_vex()).encode()]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.sampled_from(VEX_SAMPLES), st.lists(st.tuples(st.integers(0, 10_000), st.sampled_from(
+    [b"", b"{", b"}", b"[", b'"', b"<", b">", b"\x00", b"1", b"null", b'"x"', b"&x;"])), max_size=5))
+def test_damaged_vex_is_read_or_refused_never_a_crash(raw: bytes, edits: list[tuple[int, bytes]]) -> None:
+    data = bytearray(raw)
+    for pos, repl in edits:
+        pos %= max(len(data), 1)
+        data[pos:pos + 1] = repl
+    try:
+        statements = load_vex(bytes(data))
+    except InvalidInput as e:
+        assert str(e)
+        return
+    apply_vex([finding(("CVE-2022-37434",), "pkg:generic/zlib@1.2.11")], statements)
