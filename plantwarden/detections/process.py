@@ -3,16 +3,22 @@
 With a process model (``Context.process_model``, from ``plantwarden ml train`` and ``analyze
 --process-model``), the detection follows the values of the model's points as Modbus and S7comm carry
 them (``plantwarden.ml.series.ValueRecorder``), builds one row per grid step (``RowBuilder``: the last
-value of every point, decoded through its type), scores the rows online with the model
-(``OnlineScorer``) and reports every run of rows above the model's calibrated threshold, naming the points
-that contribute most and who last wrote them. Without a model it does nothing. See
-docs/detections/process.anomaly.md.
+value of every point, decoded through its type) and scores the rows online with the model
+(``OnlineScorer``). A run of rows above the model's calibrated threshold is one alert: a finding when the
+run starts (the points contributing most so far, the host that last wrote one of them, and the rows
+before it), and one more when it ends (or when the flow carrying the values ends during it) with the
+whole run. Each finding's details hold the rows as a ``series`` (times, the top points' values, score,
+threshold, the run's start and end) that ``plantwarden.ml.plots.anomaly_chart`` draws. Without a model
+it does nothing. See docs/detections/process.anomaly.md.
 """
 
 from __future__ import annotations
 
+from collections import deque
 from collections.abc import Iterable
 from typing import Any
+
+import numpy as np
 
 from plantwarden.core.alerts import HIGH
 from plantwarden.core.events import Event
@@ -21,6 +27,17 @@ from plantwarden.detections.base import Detection, Finding, Option
 from plantwarden.ml.series import _MODBUS_READS, _MODBUS_WRITES, ValueRecorder
 
 _S7 = ("s7comm_read_var_response", "s7comm_write_var_request")
+#: rows kept before a run (drawn before the anomaly window) and rows of a run at most
+BEFORE = 120
+MAX_RUN = 3600
+#: points drawn in a chart at most, and samples per drawn line at most
+CHART_POINTS = 200
+
+
+def _thin(n: int, limit: int) -> list[int]:
+    if n <= limit:
+        return list(range(n))
+    return sorted({int(round(i * (n - 1) / (limit - 1))) for i in range(limit)})
 
 
 class ProcessAnomaly(Detection):
@@ -29,6 +46,7 @@ class ProcessAnomaly(Detection):
     severity = HIGH
     summary = "Process values read and written on the wire leave the behaviour a trained process model learned."
     events = frozenset({*_MODBUS_READS, *_MODBUS_WRITES, *_S7})
+    wants_flow_end = True
     options = {
         "top": Option(3, "points named in an alert, largest contribution first"),
     }
@@ -38,20 +56,29 @@ class ProcessAnomaly(Detection):
         self.model = context.process_model
         self.top = max(1, int(self.opts["top"]))
         self.recorder = ValueRecorder(max_points=100_000, max_samples=2, track=True)
-        self.builder = None
-        self.scorer = None
+        self.builder: Any = None
+        self.scorer: Any = None
         if self.model is not None:
             from plantwarden.ml.models import OnlineScorer
             from plantwarden.ml.process import RowBuilder
             self.builder = RowBuilder(self.model)
             self.scorer = OnlineScorer(self.model.detector, top=self.top)
-        self.in_alarm = False  # the last row scored was above the threshold
-        self.run_key = ""
+        #: the last rows scored: (time, row, score, contributions)
+        self.recent: deque[tuple[float, Any, float, Any]] = deque(maxlen=BEFORE)
+        self.run: list[tuple[float, Any, float, Any]] = []  # rows of the run going on (empty: none)
+        self.before: list[tuple[float, Any, float, Any]] = []
+        self.key = ""
+        self.flows: set[str] = set()
+
+    # ---------------------------------------------------------------------------------- events
+
     def on_event(self, capture: str, flow: Flow, ev: Event) -> Iterable[Finding]:
-        if self.builder is None or self.scorer is None:
+        if self.builder is None:
             return ()
         out = self._score_until(ev.ts)
         self.recorder.on_event(capture, flow, ev)
+        if self.recorder.touched:
+            self.flows.add(str(flow.uid))
         for k in self.recorder.touched:
             if self.builder.wants(k):
                 p = self.recorder.points[k]
@@ -59,33 +86,85 @@ class ProcessAnomaly(Detection):
         self.recorder.touched.clear()
         return out
 
+    def on_flow_end(self, capture: str, flow: Flow) -> Iterable[Finding]:
+        if self.builder is None or str(flow.uid) not in self.flows:
+            return ()
+        self.flows.discard(str(flow.uid))
+        out = self._score_until(flow.last_ts + self.model.step)
+        if self.run:
+            out.append(self._end(ongoing=True))
+        return out
+
+    # ---------------------------------------------------------------------------------- runs
+
     def _score_until(self, ts: float) -> list[Finding]:
-        assert self.builder is not None and self.scorer is not None
         times, rows = self.builder.rows_until(ts)
         if len(rows) == 0:
             return []
-        first_row = self.scorer.rows_seen
-        res, alerts = self.scorer.push(times, rows)
-        found = []
-        for a in alerts:
-            names = [t for t, _s in a.top]
-            main = names[0] if names else "?"
-            server = main.split("/", 1)[0] if "/" in main else None
-            if not (a.start == first_row and self.in_alarm):  # a new run, not one going on over batches
-                self.run_key = f"{main} from {float(a.start_ts):.0f}"
-            writers = [w for t in names if (q := self.recorder.points.get(t)) is not None and (w := q.last_writer)]
-            writer = writers[0] if writers else None
-            shown = ", ".join(f"{t} ({s:.0%})" for t, s in a.top)
-            found.append(Finding(
-                key=self.run_key,
-                title=f"process values outside their learned behaviour on {server or 'the plant'}: {shown}",
-                ts=float(a.start_ts),
-                src=writer,
-                dst=server,
-                details={"score": round(float(a.peak), 4), "threshold": round(float(a.threshold), 4),
-                         "start": float(a.start_ts), "end": float(a.end_ts), "rows": a.end - a.start + 1,
-                         "top": [{"point": t, "share": round(float(s), 4)} for t, s in a.top],
-                         "model": self.model.info.get("kind") if self.model is not None else None},
-            ))
-        self.in_alarm = bool(res.score[-1] > self.model.detector.threshold) if self.model is not None else False
+        res, _alerts = self.scorer.push(times, rows)
+        thr = float(self.model.detector.threshold)
+        found: list[Finding] = []
+        for i in range(len(times)):
+            item = (float(times[i]), rows[i], float(res.score[i]), res.contrib[i])
+            high = item[2] > thr
+            if high and not self.run:
+                self.before = list(self.recent)
+                self.run = [item]
+                found.append(self._start())
+            elif self.run:
+                self.run.append(item)
+                if not high or len(self.run) >= MAX_RUN:
+                    found.append(self._end(ongoing=high))
+            self.recent.append(item)
         return found
+
+    def _top(self, rows: list[tuple[float, Any, float, Any]]) -> list[tuple[str, float]]:
+        contrib = np.asarray([r[3] for r in rows if r[2] > self.model.detector.threshold] or [r[3] for r in rows])
+        return list(self.model.detector.explain(contrib, self.top))
+
+    def _series(self, rows: list[tuple[float, Any, float, Any]], top: list[tuple[str, float]]) -> dict[str, Any]:
+        keep = _thin(len(rows), CHART_POINTS)
+        idx = {k: i for i, k in enumerate(self.model.points)}
+        thr = float(self.model.detector.threshold)
+        run = self.run
+        return {
+            "ts": [round(rows[i][0], 3) for i in keep],
+            "points": {t: [float(rows[i][1][idx[t]]) for i in keep] for t, _s in top if t in idx},
+            "units": {t: self.model.types[t].unit for t, _s in top if t in self.model.types and self.model.types[t].unit},
+            "score": [round(rows[i][2], 6) for i in keep],
+            "threshold": thr,
+            "start": run[0][0] if run else None,
+            "end": run[-1][0] if run else None,  # the first row back under the threshold, when it ended
+        }
+
+    def _finding(self, phase: str, rows: list[tuple[float, Any, float, Any]], ts: float) -> Finding:
+        run = self.run
+        top = self._top(run)
+        names = [t for t, _s in top]
+        main = names[0] if names else "?"
+        server = main.split("/", 1)[0] if "/" in main else None
+        writers = [w for t in names if (q := self.recorder.points.get(t)) is not None and (w := q.last_writer)]
+        shown = ", ".join(f"{t} ({s:.0%})" for t, s in top)
+        return Finding(
+            key=self.key,
+            title=f"process values outside their learned behaviour on {server or 'the plant'}: {shown}",
+            ts=ts,
+            src=writers[0] if writers else None,
+            dst=server,
+            details={"phase": phase, "score": round(max(r[2] for r in run), 6),
+                     "threshold": round(float(self.model.detector.threshold), 6),
+                     "start": run[0][0], "end": run[-1][0], "rows": len(run),
+                     "top": [{"point": t, "share": round(float(s), 4)} for t, s in top],
+                     "model": self.model.info.get("kind"), "series": self._series(rows, top)},
+        )
+
+    def _start(self) -> Finding:
+        first = self.run[0]
+        top = self._top(self.run)
+        self.key = f"{top[0][0] if top else '?'} from {first[0]:.0f}"
+        return self._finding("start", [*self.before, *self.run], first[0])
+
+    def _end(self, ongoing: bool) -> Finding:
+        f = self._finding("ongoing" if ongoing else "end", [*self.before, *self.run], self.run[-1][0])
+        self.run = []
+        return f

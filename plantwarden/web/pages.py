@@ -354,7 +354,29 @@ def alert(request: Request, user: Read, alert_id: int) -> Response:
         found = queries.alert_detail(s, alert_id)
     if found is None:
         raise HTTPException(404, f"no alert with id {alert_id}")
-    return render(request, "alert.html", user, a=found)
+    chart = _process_chart(found)
+    found["evidence"] = [_without_series(e) for e in found.get("evidence") or []]  # drawn, not listed
+    return render(request, "alert.html", user, a=found, chart=chart)
+
+
+def _without_series(e: Any) -> Any:
+    if isinstance(e, dict) and isinstance(e.get("details"), dict) and "series" in e["details"]:
+        return {**e, "details": {k: v for k, v in e["details"].items() if k != "series"}}
+    return e
+
+
+def _process_chart(found: dict[str, Any]) -> Any:
+    """The chart of a process anomaly (its last evidence with a series), as markup: built escaped."""
+    from markupsafe import Markup
+
+    from plantwarden.ml.plots import anomaly_chart
+
+    for e in reversed(list(found.get("evidence") or [])):
+        details = e.get("details") if isinstance(e, dict) else None
+        series = details.get("series") if isinstance(details, dict) else None
+        if isinstance(series, dict):
+            return Markup(anomaly_chart(series, title=f"alert {found.get('id')}: {found.get('title')}"))  # noqa: S704
+    return None
 
 
 @router.post("/alerts/triage")

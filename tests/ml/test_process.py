@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -46,20 +47,33 @@ def test_the_model_file_names_its_points_and_types(trained: tuple[Path, Path]) -
     assert model.info["runs"] == 4 and model.detector.threshold > 0
 
 
-def test_a_rogue_set_point_write_raises_process_anomaly(trained: tuple[Path, Path]) -> None:
+@pytest.fixture(scope="module")
+def attack_db(trained: tuple[Path, Path]) -> Path:
     d, model = trained
     attack = tank_capture(d / "attack.pcap", 400, seed=7, start=START, attack_at=ATTACK)
     db = d / "attack.db"
     r = CliRunner().invoke(main, ["analyze", str(attack), "--db", str(db), "--process-model", str(model)])
     assert r.exit_code == 0, r.output
+    return db
+
+
+def test_a_rogue_set_point_write_raises_process_anomaly(trained: tuple[Path, Path], attack_db: Path) -> None:
+    d, model = trained
+    db = attack_db
     alerts = _alerts(db)
     hits = [a for a in alerts if START + ATTACK <= float(a["first_seen"]) <= START + ATTACK + 15]  # type: ignore[arg-type]
     assert hits, alerts
     a = hits[0]
     assert a["technique"] == "T0831" and a["src"] == ROGUE.ip and a["dst"] == "10.0.0.20"
-    ev = a["evidence"]
-    top = [t["point"] for t in ev["details"]["top"]] if "details" in ev else json.dumps(ev)  # type: ignore[index]
+    evidence: list[dict[str, Any]] = a["evidence"]  # type: ignore[assignment]
+    phases = [e["details"]["phase"] for e in evidence]
+    assert phases[0] == "start" and phases[-1] in ("end", "ongoing")
+    top = [t["point"] for t in evidence[0]["details"]["top"]]
     assert LEVEL in top or SETPOINT in top
+    series = evidence[-1]["details"]["series"]
+    assert series["start"] >= START + ATTACK and series["ts"][0] < series["start"]  # rows before the run drawn
+    assert len(series["ts"]) == len(series["score"]) == len(next(iter(series["points"].values())))
+    assert max(series["score"]) > series["threshold"]
     normal = tank_capture(d / "normal-test.pcap", 400, seed=7, start=START + 10_000)
     db2 = d / "normal.db"
     assert CliRunner().invoke(main, ["analyze", str(normal), "--db", str(db2), "--process-model", str(model)]).exit_code == 0
@@ -69,8 +83,7 @@ def test_a_rogue_set_point_write_raises_process_anomaly(trained: tuple[Path, Pat
 
 
 def _peak(alert: dict[str, object]) -> float:
-    text = json.dumps(alert["evidence"])
-    return max(float(x.split(",")[0].split("}")[0]) for x in text.split('"score": ')[1:])
+    return max(float(e["details"]["score"]) for e in alert["evidence"])  # type: ignore[index, union-attr, attr-defined]
 
 
 def test_without_a_model_the_detection_stays_silent(trained: tuple[Path, Path]) -> None:
@@ -108,3 +121,32 @@ def test_a_bad_model_file_is_a_clear_error(tmp_path: Path, content: bytes) -> No
     cap = tank_capture(tmp_path / "c.pcap", 30, seed=1)
     r = CliRunner().invoke(main, ["analyze", str(cap), "--db", str(tmp_path / "x.db"), "--process-model", str(bad)])
     assert r.exit_code == 2 and "--process-model" in r.output and "Traceback" not in r.output
+
+
+def test_the_alert_page_draws_the_chart(attack_db: Path, tmp_path: Path) -> None:
+    pytest.importorskip("fastapi")
+    import re
+
+    from fastapi.testclient import TestClient
+
+    from plantwarden.store.service import Store
+    from plantwarden.web.app import create_app
+
+    with Store(attack_db) as store:
+        if not any(u.username == "viewer" for u in store.users()):
+            store.add_user("viewer", "viewer", "a-long-test-password-1")
+    alert_id = next(int(a["id"]) for a in _alerts(attack_db)  # type: ignore[call-overload]
+                    if float(a["first_seen"]) >= START + ATTACK)  # type: ignore[arg-type]
+    app = create_app(str(attack_db), uploads=tmp_path / "up")
+    with TestClient(app, base_url="http://testserver") as c:
+        token = re.search(r'name="csrf_token" value="([^"]+)"', c.get("/login").text)
+        assert token is not None
+        c.post("/login", data={"username": "viewer", "password": "a-long-test-password-1",
+                               "csrf_token": token.group(1), "next": "/"}, follow_redirects=False)
+        r = c.get(f"/alerts/{alert_id}")
+    app.state.store.close()
+    assert r.status_code == 200, r.text
+    page = r.text
+    assert "<h2>Process values</h2>" in page and "<svg" in page and 'class="window"' in page
+    assert "anomaly score (log scale)" in page and "10.0.0.20/unit1/holding/" in page
+    assert "'series'" not in page.split("<h2>Evidence</h2>")[1]  # drawn above, not dumped in the evidence
