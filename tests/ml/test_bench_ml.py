@@ -46,9 +46,9 @@ def test_quick_mode(tmp_path: Path) -> None:
         assert 0.3 < row["f1"] <= 1.0 and 0.0 <= row["far"] < 0.5 and 0.0 <= row["mar"] < 0.8
         assert row["tp"] + row["fp"] + row["fn"] + row["tn"] == ones["tp"] + ones["fp"]
         assert -100 < row["nab_standard"] <= 100
-        # the smallest margin meeting the anomaly-free target, or the largest of the grid if none does
-        assert row["free_far"] <= bench.SKAB_TARGET_FAR or row["margin"] == bench.MARGINS[-1]
-        assert row["margin"] in bench.MARGINS
+        # the margin meets the anomaly-free pseudo-test target (unless the floor of 1 already does better)
+        assert row["margin"] >= 1.0 and row["free_far"] <= bench.SKAB_TARGET_FAR
+        assert row["margin"] == 1.0 or row["free_far"] > bench.SKAB_TARGET_FAR - 0.005
         assert 0.0 < row["f1_at_far10"] <= 1.0
     text = out.read_text()
     assert text.startswith("# ML benchmarks\n\nhand-written text\n")
