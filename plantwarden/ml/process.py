@@ -29,7 +29,7 @@ from plantwarden.ml.models import (
     MSETDetector,
     PCADetector,
 )
-from plantwarden.ml.series import PAIRED, Point, PointType, _decode, frame, guess_types
+from plantwarden.ml.series import PAIRED, Frame, Point, PointType, _decode, frame, guess_types
 
 KINDS: dict[str, type[Detector]] = {"ensemble": EnsembleDetector, "pca": PCADetector, "forecast": ForecastDetector,
                                     "mset": MSETDetector, "iforest": IsolationForestDetector}
@@ -130,6 +130,82 @@ def train(runs: Mapping[str, Point] | Sequence[Mapping[str, Point]], step: float
     info = {"kind": kind, "rows": rows, "fit_rows": sum(len(x) for x in fits), "runs": len(fits),
             "first_ts": first, "last_ts": last}
     return ProcessModel(det, tuple(chosen), all_types, float(step), info)
+
+
+def _filled(values: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
+    """Each column's gaps filled with its last value (leading gaps stay NaN)."""
+    out = values.copy()
+    for j in range(out.shape[1]):
+        col = out[:, j]
+        ok = ~np.isnan(col)
+        idx = np.where(ok, np.arange(len(col)), 0)
+        np.maximum.accumulate(idx, out=idx)
+        filled = col[idx]
+        filled[~ok & (np.cumsum(ok) == 0)] = np.nan
+        out[:, j] = filled
+    return out
+
+
+def train_frames(frames: Sequence[Frame], kind: str = "ensemble", keys: Sequence[str] | None = None,
+                 fit_share: float = 0.7, quantile: float = 0.995, margin: float = 1.2,
+                 **params: Any) -> ProcessModel:
+    """A calibrated model of historian exports (``plantwarden.ml.historian``): each frame a run of normal
+    operation, its rows in time order, gaps filled with the last value; columns by name."""
+    if kind not in KINDS:
+        raise ValueError(f"unknown model kind {kind!r}; known: {', '.join(KINDS)}")
+    if not frames:
+        raise ValueError("no historian data")
+    names = list(keys) if keys is not None else [c for c in frames[0].columns
+                                                if all(c in f.columns for f in frames)]
+    fits, cals = [], []
+    steps = []
+    for f in frames:
+        missing = [c for c in names if c not in f.columns]
+        if missing:
+            raise ValueError(f"no column {missing[0]!r} in every export")
+        X = _filled(f.values[:, [f.columns.index(c) for c in names]])
+        ok = ~np.isnan(X).any(axis=1)
+        X = X[ok]
+        if len(f.ts) > 1:
+            steps.append(float(np.median(np.diff(f.ts))))
+        if len(X) < 20:
+            continue
+        cut = min(max(10, int(len(X) * fit_share)), len(X) - 5)
+        fits.append(X[:cut])
+        cals.append(X[cut:])
+    if not fits:
+        raise ValueError("fewer than 20 rows where every tag has a value")
+    varying = np.concatenate(fits).std(axis=0) > 0
+    if keys is None and not varying.all():
+        keep = [i for i, v in enumerate(varying) if v]
+        names = [names[i] for i in keep]
+        fits = [x[:, keep] for x in fits]
+        cals = [x[:, keep] for x in cals]
+    if not names:
+        raise ValueError("no tag varies enough to be modelled")
+    det = KINDS[kind](**params)
+    det.fit(np.concatenate(fits), names)
+    det.calibrate(cals, quantile=quantile, margin=margin)
+    step = min(steps) if steps and min(steps) > 0 else 1.0
+    info = {"kind": kind, "rows": sum(len(x) for x in fits) + sum(len(x) for x in cals),
+            "fit_rows": sum(len(x) for x in fits), "runs": len(fits), "source": "historian"}
+    return ProcessModel(det, tuple(names), {n: PointType("float", name=n) for n in names}, step, info)
+
+
+def score_frame(model: ProcessModel, f: Frame, top: int = 3) -> tuple[Frame, Any, list[Any]]:
+    """The model's columns of ``f`` (gaps filled, rows before every column has a value left out), their
+    scores and the alarm runs (``plantwarden.ml.models.Alert``)."""
+    from plantwarden.ml.models import alerts_from
+
+    missing = [c for c in model.points if c not in f.columns]
+    if missing:
+        raise ValueError(f"the data has no {missing[0]!r}, which the model needs")
+    X = _filled(f.values[:, [f.columns.index(c) for c in model.points]])
+    ok = ~np.isnan(X).any(axis=1)
+    sub = Frame(f.ts[ok], X[ok], tuple(model.points), ())
+    res = model.detector.score(sub.values)
+    alerts = alerts_from(res, model.detector.threshold, sub.ts, model.points, top, model.detector.explain)
+    return sub, res, alerts
 
 
 class RowBuilder:

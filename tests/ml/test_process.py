@@ -150,3 +150,81 @@ def test_the_alert_page_draws_the_chart(attack_db: Path, tmp_path: Path) -> None
     assert "<h2>Process values</h2>" in page and "<svg" in page and 'class="window"' in page
     assert "anomaly score (log scale)" in page and "10.0.0.20/unit1/holding/" in page
     assert "'series'" not in page.split("<h2>Evidence</h2>")[1]  # drawn above, not dumped in the evidence
+
+
+def test_ml_points_lists_the_points_with_their_guessed_types(trained: tuple[Path, Path]) -> None:
+    d, _ = trained
+    r = CliRunner().invoke(main, ["ml", "points", str(d / "normal0.pcap"), "--format", "json"])
+    assert r.exit_code == 0, r.output
+    got = {x["point"]: x for x in json.loads(r.output)}
+    assert got[LEVEL]["type"] == "float32_abcd" and got["10.0.0.20/unit1/holding/1"]["type"] == "float32_abcd:low"
+    assert got["10.0.0.20/unit1/holding/2"]["type"] == "bool"
+    assert got[SETPOINT]["writers"] == ["10.0.0.10"] and got[SETPOINT]["min"] == 490 and got[SETPOINT]["max"] == 510
+
+
+def test_ml_score_a_capture_writes_the_anomalies_and_their_charts(trained: tuple[Path, Path], tmp_path: Path) -> None:
+    d, model = trained
+    attack = tank_capture(tmp_path / "attack.pcap", 400, seed=8, start=START, attack_at=ATTACK)
+    r = CliRunner().invoke(main, ["ml", "score", str(attack), "--model", str(model), "--format", "json",
+                                  "--charts", str(tmp_path / "charts")])
+    assert r.exit_code == 0, r.output
+    found = json.loads(r.output)
+    hit = [a for a in found if START + ATTACK <= a["start"] <= START + ATTACK + 15]
+    assert hit and hit[0]["rows"] >= 5
+    svg = Path(hit[0]["chart"]).read_text()
+    assert svg.startswith("<svg") and 'class="window"' in svg
+    r = CliRunner().invoke(main, ["ml", "score", str(attack), "--model", str(model)])
+    assert r.exit_code == 0 and "anomalies (threshold" in r.output
+
+
+def test_corrected_types_change_what_the_model_sees(trained: tuple[Path, Path], tmp_path: Path) -> None:
+    d, _ = trained
+    (tmp_path / "types.yaml").write_text(f"'{SETPOINT}': {{dtype: uint16, unit: mm, scale: 0.001, name: setpoint}}\n"
+                                         f"'{LEVEL}': float32_abcd\n")
+    out = tmp_path / "m.npz"
+    r = CliRunner().invoke(main, ["ml", "train", str(d / "normal0.pcap"), str(d / "normal1.pcap"), "--model", str(out),
+                                  "--points", f"{LEVEL},{SETPOINT}", "--types", str(tmp_path / "types.yaml"),
+                                  "--kind", "pca"])
+    assert r.exit_code == 0, r.output
+    m = load(out)
+    assert m.points == (LEVEL, SETPOINT) and m.types[SETPOINT].scale == 0.001 and m.types[SETPOINT].unit == "mm"
+    (tmp_path / "bad.yaml").write_text(f"'{SETPOINT}': complex128\n")
+    r = CliRunner().invoke(main, ["ml", "train", str(d / "normal0.pcap"), "--model", str(out), "--types",
+                                  str(tmp_path / "bad.yaml")])
+    assert r.exit_code == 2 and "dtype" in r.output
+
+
+def test_captures_and_historian_files_exclude_each_other(trained: tuple[Path, Path], tmp_path: Path) -> None:
+    d, model = trained
+    (tmp_path / "h.csv").write_text("t,a\n1,2\n")
+    for args in (["ml", "train", "--model", str(tmp_path / "x.npz")],
+                 ["ml", "train", str(d / "normal0.pcap"), "--historian", str(tmp_path / "h.csv"), "--model", "x"],
+                 ["ml", "score", "--model", str(model)]):
+        r = CliRunner().invoke(main, args)
+        assert r.exit_code == 2 and "captures or --historian" in r.output, r.output
+
+
+BATADAL = Path(__file__).resolve().parents[3] / "shared" / "datasets" / "batadal" / "official"
+
+
+@pytest.mark.shared
+def test_train_and_score_historian_exports(tmp_path: Path) -> None:
+    """BATADAL's training export with its own time format: the model learns its tags, the test export
+    (which holds attacks) is scored, with charts."""
+    if not (BATADAL / "BATADAL_dataset03.csv").is_file():
+        pytest.skip("../shared/datasets/batadal is not beside the project")
+    (tmp_path / "map.yaml").write_text('timestamp: {column: DATETIME, format: "%d/%m/%y %H"}\n'
+                                       "include_unmapped: true\ntags:\n  ATT_FLAG: {name: ATT_FLAG}\n")
+    model = tmp_path / "batadal.npz"
+    r = CliRunner().invoke(main, ["ml", "train", "--historian", str(BATADAL / "BATADAL_dataset03.csv"),
+                                  "--mapping", str(tmp_path / "map.yaml"), "--model", str(model),
+                                  "--points", ",".join(["L_T1", "L_T2", "L_T3", "F_PU1", "F_PU2", "P_J280", "P_J269"])])
+    assert r.exit_code == 0, r.output
+    assert load(model).points == ("L_T1", "L_T2", "L_T3", "F_PU1", "F_PU2", "P_J280", "P_J269")
+    r = CliRunner().invoke(main, ["ml", "score", "--historian", str(BATADAL / "BATADAL_dataset04.csv"),
+                                  "--mapping", str(tmp_path / "map.yaml"), "--model", str(model), "--format", "json",
+                                  "--charts", str(tmp_path / "c")])
+    assert r.exit_code == 0, r.output
+    found = json.loads(r.output[r.output.index("["):])
+    assert found and all(Path(a["chart"]).is_file() for a in found)
+    assert all(a["top"] and a["top"][0]["point"] in load(model).points for a in found)
