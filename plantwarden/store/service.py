@@ -479,13 +479,16 @@ class Store:
     def match_advisories(self, model: Any = None) -> Any:
         """Match the stored advisories to the inventory and update the findings and their priorities
         (``model``: a zones model for exposure through conduits)."""
-        from plantwarden.store import vulns
+        from plantwarden.store import sbom, vulns
 
         with self._write_lock, self._sessions.begin() as s:
             res = vulns.match(s, time.time(), model)
             if res.new or res.fixed or res.reopened:
                 self._audit(s, "vulns.match", "findings", None,
                             {"new": len(res.new), "fixed": len(res.fixed), "reopened": len(res.reopened)})
+                statements = sbom._stored_statements(s)
+                if statements and (res.new or res.reopened):  # the stored VEX decides new findings too
+                    sbom._apply_to_findings(self, s, statements)
             return res
 
     def findings(self, status: str | None = None, asset: str | None = None) -> list[dict[str, Any]]:

@@ -204,6 +204,19 @@ def test_vex_on_csaf_findings(store: Store) -> None:
     assert store.findings()[0]["status_reason"] == "port 502 closed on the firewall"
 
 
+def test_stored_vex_decides_findings_that_matching_finds_later(store: Store) -> None:
+    """The vendor's VEX came first; the device is entered afterwards: its new finding is mitigated by the
+    stored statement as it is found, with no plantwarden vex apply."""
+    store.import_advisories([("adv.json", csaf_doc("csaf_security_advisory", "TEST-ADV", {"known_affected": ["P1"]}))])
+    vex = csaf_doc("csaf_vex", "TEST-VEX", {"known_not_affected": ["P1"]},
+                   flags=[{"label": "component_not_present", "product_ids": ["P1"]}])
+    assert stored.import_vex(store, vex, "vendor-vex.json").findings == []  # no finding yet
+    store.enter_asset("10.9.9.8", vendor="Schneider Electric", model="Modicon M340", firmware="V3.10")
+    store.match_advisories()
+    [f] = store.findings()
+    assert f["status"] == "mitigated" and f["status_reason"].startswith("VEX not_affected (component_not_present)")
+
+
 def test_cli(tmp_path: Path) -> None:
     db = str(tmp_path / "pw.db")
     r = CliRunner()
