@@ -44,6 +44,7 @@ sys.path.insert(0, str(ROOT))
 
 from plantwarden.ml.datasets import SkabFile, load_batadal, load_skab, load_skab_free  # noqa: E402
 from plantwarden.ml.models import (  # noqa: E402
+    AutoencoderDetector,
     Detector,
     EnsembleDetector,
     ForecastDetector,
@@ -104,6 +105,8 @@ SPECS: list[Spec] = [
     Spec("MSET, drift-aware, smoothed", "MSET", lambda s: MSETDetector(smooth=s), 30, True),
     Spec("Forecast residuals, drift-aware, smoothed", "Forecast residuals",
          lambda s: ForecastDetector(smooth=s), 30, True),
+    Spec("Autoencoder (MLP), drift-aware, smoothed", "Autoencoder (MLP)",
+         lambda s: AutoencoderDetector(smooth=s), 30, True),
     Spec("Ensemble (default), drift-aware, smoothed", "Ensemble (default)",
          lambda s: EnsembleDetector(smooth=s, memory=SKAB_MEMORY), 30, True, default=True,
          batadal_make=lambda s: EnsembleDetector(smooth=s)),

@@ -23,10 +23,12 @@ Detectors (``KIND`` in brackets, the name used by :mod:`plantwarden.ml.persist`)
 * :class:`MSETDetector` (``mset``): similarity-based state estimation against a memory of normal states.
 * :class:`ForecastDetector` (``forecast``): per-tag linear (ridge) prediction of each tag from the
   earlier rows of every tag and the current values of the other tags; standardised residuals.
+* :class:`AutoencoderDetector` (``autoencoder``): a small dense autoencoder trained on the CPU by
+  scikit-learn's MLPRegressor, its weights evaluated with numpy.
 * :class:`EnsembleDetector` (``ensemble``, the default): PCA T²+Q and forecast residuals, each divided by
   its high quantile on normal data, summed, smoothed.
 
-scikit-learn is only used to grow the isolation forest; everything else is numpy.
+scikit-learn is only used to grow the isolation forest and train the autoencoder; scoring is numpy.
 """
 
 from __future__ import annotations
@@ -872,9 +874,137 @@ class EnsembleDetector(Detector):
             m.columns = self.columns
 
 
+# --------------------------------------------------------------------------------------------------
+# Autoencoder (a small multilayer perceptron trained by scikit-learn, evaluated with numpy)
+# --------------------------------------------------------------------------------------------------
+
+
+class AutoencoderDetector(Detector):
+    """A dense autoencoder: standardised tags → ``width`` → ``bottleneck`` → ``width`` → tags (tanh).
+
+    Trained on the CPU by :class:`sklearn.neural_network.MLPRegressor` (Adam, ``epochs`` passes, L2
+    ``alpha``, fixed ``seed``) to reproduce its input; its weights are then kept as plain arrays and the
+    forward pass is numpy, so scoring and model files need no scikit-learn object and no torch.
+    Defaults scale with the number of tags d: width max(8, d), bottleneck max(2, ⌈d/4⌉).
+    Score = mean squared reconstruction error over its training ``ref_quantile`` quantile; contributions
+    the per-tag squared errors alike.
+    """
+
+    KIND = "autoencoder"
+
+    def __init__(
+        self,
+        width: int = 0,
+        bottleneck: int = 0,
+        alpha: float = 1e-4,
+        epochs: int = 200,
+        seed: int = 0,
+        ref_quantile: float = 0.99,
+        smooth: int = 1,
+        clip: float = 10.0,
+    ) -> None:
+        super().__init__(smooth, clip)
+        self.width = int(width)
+        self.bottleneck = int(bottleneck)
+        self.alpha = float(alpha)
+        self.epochs = int(epochs)
+        self.seed = int(seed)
+        self.ref_quantile = float(ref_quantile)
+        self.weights: list[F64] = []
+        self.biases: list[F64] = []
+        self.ref = 1.0
+
+    def params(self) -> JSONDict:
+        return {
+            **super().params(),
+            "width": self.width,
+            "bottleneck": self.bottleneck,
+            "alpha": self.alpha,
+            "epochs": self.epochs,
+            "seed": self.seed,
+            "ref_quantile": self.ref_quantile,
+        }
+
+    def _fit(self, Z: F64) -> None:
+        import warnings
+
+        from sklearn.exceptions import ConvergenceWarning
+        from sklearn.neural_network import MLPRegressor
+
+        d = Z.shape[1]
+        width = self.width or max(8, d)
+        bottleneck = self.bottleneck or max(2, math.ceil(d / 4))
+        net = MLPRegressor(
+            hidden_layer_sizes=(width, bottleneck, width),
+            activation="tanh",
+            alpha=self.alpha,
+            max_iter=self.epochs,
+            random_state=self.seed,
+            tol=1e-6,
+            n_iter_no_change=20,
+        )
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            net.fit(Z, Z)
+        self.weights = [np.asarray(w, dtype=np.float64) for w in net.coefs_]
+        self.biases = [np.asarray(b, dtype=np.float64) for b in net.intercepts_]
+        self.ref = 1.0
+        s, _ = self._raw(Z)
+        self.ref = max(float(np.quantile(s, self.ref_quantile)), 1e-9)
+
+    def _forward(self, Z: F64) -> F64:
+        h = Z
+        last = len(self.weights) - 1
+        for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            h = h @ w + b
+            if i < last:
+                np.tanh(h, out=h)
+        return h
+
+    def _raw(self, Z: F64) -> tuple[F64, F64]:
+        R = Z - self._forward(Z)
+        c = (R * R) / (Z.shape[1] * self.ref)
+        return c.sum(1), c
+
+    def arrays(self) -> dict[str, F64]:
+        out = dict(super().arrays())
+        for i, (w, b) in enumerate(zip(self.weights, self.biases, strict=True)):
+            out[f"w{i}"] = w
+            out[f"b{i}"] = b
+        return out
+
+    def restore(self, arrays: dict[str, npt.NDArray[Any]]) -> None:
+        super().restore(arrays)
+        n = sum(1 for k in arrays if k.startswith("w") and k[1:].isdigit())
+        self.weights = [np.asarray(arrays[f"w{i}"], dtype=np.float64) for i in range(n)]
+        self.biases = [np.asarray(arrays[f"b{i}"], dtype=np.float64) for i in range(n)]
+        d = self.mean_.size
+        prev = d
+        for w, b in zip(self.weights, self.biases, strict=True):
+            if w.ndim != 2 or w.shape[0] != prev or b.shape != (w.shape[1],):
+                raise ValueError("autoencoder layer shapes do not chain")
+            prev = w.shape[1]
+        if prev != d:
+            raise ValueError("autoencoder output width differs from the tag count")
+
+    def state(self) -> JSONDict:
+        return {**super().state(), "ref": self.ref}
+
+    def restore_state(self, state: JSONDict) -> None:
+        super().restore_state(state)
+        self.ref = float(state["ref"])
+
+
 MODELS: dict[str, type[Detector]] = {
     cls.KIND: cls
-    for cls in (PCADetector, IsolationForestDetector, MSETDetector, ForecastDetector, EnsembleDetector)
+    for cls in (
+        PCADetector,
+        IsolationForestDetector,
+        MSETDetector,
+        ForecastDetector,
+        AutoencoderDetector,
+        EnsembleDetector,
+    )
 }
 
 DEFAULT_MODEL = EnsembleDetector

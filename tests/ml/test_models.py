@@ -7,6 +7,7 @@ import pytest
 
 from plantwarden.ml.models import (
     DEFAULT_MODEL,
+    AutoencoderDetector,
     MODELS,
     Detector,
     EnsembleDetector,
@@ -45,6 +46,7 @@ ALL = [
     lambda: MSETDetector(smooth=5),
     lambda: ForecastDetector(smooth=5),
     lambda: EnsembleDetector(smooth=5),
+    lambda: AutoencoderDetector(smooth=5),
 ]
 
 
@@ -59,8 +61,8 @@ def test_helpers() -> None:
 # The isolation forest looks at each tag's range, not at the relations between tags: it needs a fault
 # that leaves the training range; the others catch "outflow" off its relation with the others by 3 σ.
 # It also catches the fault on fewer rows (its score saturates inside the training range).
-SIZES = [3.0, 8.0, 3.0, 3.0, 3.0]
-CAUGHT = [0.8, 0.3, 0.8, 0.8, 0.8]
+SIZES = [3.0, 8.0, 3.0, 3.0, 3.0, 3.0]
+CAUGHT = [0.8, 0.3, 0.8, 0.8, 0.8, 0.8]
 
 
 @pytest.mark.parametrize(("make", "size", "caught"), list(zip(ALL, SIZES, CAUGHT, strict=True)))
@@ -83,7 +85,7 @@ def test_detects_fault_and_names_the_tag(make, size: float, caught: float) -> No
 
 def test_default_model_and_registry() -> None:
     assert DEFAULT_MODEL is EnsembleDetector
-    assert set(MODELS) == {"pca", "iforest", "mset", "forecast", "ensemble"}
+    assert set(MODELS) == {"pca", "iforest", "mset", "forecast", "autoencoder", "ensemble"}
 
 
 def test_isolation_forest_matches_scikit_learn() -> None:
@@ -182,3 +184,22 @@ def test_drift_allowance_widens_scales() -> None:
     assert aware.predict(later).mean() < plain.predict(later).mean()
     with pytest.raises(ValueError):
         estimate_drift([short], fit_rows=300)
+
+
+def test_autoencoder_forward_pass_matches_scikit_learn() -> None:
+    from sklearn.neural_network import MLPRegressor
+
+    train = plant(1500, 0)
+    model = AutoencoderDetector(epochs=50, seed=1).fit(train, COLUMNS)
+    assert [w.shape for w in model.weights] == [(5, 8), (8, 2), (2, 8), (8, 5)]
+    Z = model._standardise(train)
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net = MLPRegressor(
+            hidden_layer_sizes=(8, 2, 8), activation="tanh", alpha=1e-4, max_iter=50, random_state=1,
+            tol=1e-6, n_iter_no_change=20,
+        ).fit(Z, Z)
+    test = model._standardise(plant(300, 3))
+    np.testing.assert_allclose(model._forward(test), net.predict(test), rtol=1e-10, atol=1e-12)

@@ -12,6 +12,7 @@ import pytest
 
 from plantwarden.ml import persist
 from plantwarden.ml.models import (
+    AutoencoderDetector,
     EnsembleDetector,
     ForecastDetector,
     IsolationForestDetector,
@@ -39,6 +40,8 @@ def data(n: int, seed: int) -> np.ndarray:
         MSETDetector(memory=40),
         ForecastDetector(lags=3, smooth=4),
         EnsembleDetector(smooth=6),
+        EnsembleDetector(memory=0),
+        AutoencoderDetector(epochs=30, smooth=2),
     ],
     ids=lambda m: m.KIND,
 )
