@@ -7,8 +7,8 @@ import pytest
 
 from plantwarden.ml.models import (
     DEFAULT_MODEL,
-    AutoencoderDetector,
     MODELS,
+    AutoencoderDetector,
     Detector,
     EnsembleDetector,
     ForecastDetector,
