@@ -10,7 +10,7 @@ A model file is a numpy ``.npz`` archive (zip) written without pickling: numeric
 
 Loading opens the archive with ``allow_pickle=False``, refuses other format names and newer format
 versions, accepts only float/int/bool arrays, checks each array's shape and SHA-256 against the
-metadata, rebuilds the detector from the registry in :mod:`plantwarden.ml.models` (unknown kinds are
+metadata (sizes are checked from the array headers before any array is unpacked), rebuilds the detector from the registry in :mod:`plantwarden.ml.models` (unknown kinds are
 refused) and re-applies its learned arrays. A saved and reloaded model scores bit-identically.
 """
 
@@ -86,8 +86,37 @@ def read_meta(data: bytes | Path | str) -> dict[str, Any]:
         return _meta(npz)
 
 
+def _check_sizes(raw: bytes) -> None:
+    """Read every member's .npy header (not its data) and refuse files that would unpack too large."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(raw)) as zf:
+            infos = zf.infolist()
+            if len(infos) > MAX_ARRAYS + 1:
+                raise ModelFileError("too many arrays in the model file")
+            total = 0
+            for info in infos:
+                if not info.filename.endswith(".npy"):
+                    raise ModelFileError(f"unexpected member {info.filename[:80]!r} in the model file")
+                with zf.open(info) as fh:
+                    version = np.lib.format.read_magic(fh)
+                    if version == (1, 0):
+                        shape, _, dtype = np.lib.format.read_array_header_1_0(fh)
+                    elif version == (2, 0):
+                        shape, _, dtype = np.lib.format.read_array_header_2_0(fh)
+                    else:
+                        raise ModelFileError(f"unsupported .npy version {version}")
+                if dtype.hasobject:
+                    raise ModelFileError(f"array {info.filename[:80]!r} holds Python objects")
+                total += int(np.prod(shape, dtype=np.int64)) if shape else 1
+                if total > MAX_ELEMENTS:
+                    raise ModelFileError("model arrays too large")
+    except (ValueError, OSError, EOFError, zipfile.BadZipFile) as exc:
+        raise ModelFileError(f"not a model file: {exc}") from None
+
+
 def _open(data: bytes | Path | str) -> Any:
     raw = data if isinstance(data, bytes) else Path(data).read_bytes()
+    _check_sizes(raw)
     try:
         return np.load(io.BytesIO(raw), allow_pickle=False)
     except (ValueError, OSError, zipfile.BadZipFile) as exc:

@@ -126,3 +126,35 @@ def test_file_is_a_plain_zip_of_npy() -> None:
     blob = persist.dumps(PCADetector().fit(data(300, 0), COLUMNS))
     names = zipfile.ZipFile(io.BytesIO(blob)).namelist()
     assert "__meta__.npy" in names and all(n.endswith(".npy") for n in names)
+
+
+def test_refuses_huge_arrays_before_unpacking(monkeypatch) -> None:
+    blob = persist.dumps(PCADetector().fit(data(300, 0), COLUMNS))
+    monkeypatch.setattr(persist, "MAX_ELEMENTS", 20)  # the PCA model holds more than 20 numbers
+    with pytest.raises(persist.ModelFileError, match="too large"):
+        persist.loads(blob)
+
+    def bomb(arrays: dict) -> None:
+        arrays["P"] = np.zeros((2000, 2000))  # 4M zeros compress to a few kB
+
+    monkeypatch.setattr(persist, "MAX_ELEMENTS", 1_000_000)
+    small = _rewrite_compressed(blob, bomb)
+    assert len(small) < 200_000
+    with pytest.raises(persist.ModelFileError, match="too large"):
+        persist.loads(small)
+
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as zf:
+        zf.writestr("__meta__.npy", b"x")
+        zf.writestr("run.sh", b"#!/bin/sh")
+    with pytest.raises(persist.ModelFileError):
+        persist.loads(buf.getvalue())
+
+
+def _rewrite_compressed(blob: bytes, change) -> bytes:
+    with np.load(io.BytesIO(blob), allow_pickle=False) as npz:
+        arrays = {k: npz[k] for k in npz.files}
+    change(arrays)
+    buf = io.BytesIO()
+    np.savez_compressed(buf, **arrays)
+    return buf.getvalue()
