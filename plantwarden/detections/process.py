@@ -2,7 +2,7 @@
 
 With a process model (``Context.process_model``, from ``plantwarden ml train`` and ``analyze
 --process-model``), the detection follows the values of the model's points as Modbus and S7comm carry
-them (``plantwarden.ml.series.ValueRecorder``), builds one row per grid step (``RowBuilder``: the last
+them, and IEC 104 and DNP3 points (``plantwarden.ml.series.ValueRecorder``), builds one row per grid step (``RowBuilder``: the last
 value of every point, decoded through its type) and scores the rows online with the model
 (``OnlineScorer``). A run of rows above the model's calibrated threshold is one alert: a finding when the
 run starts (the points contributing most so far, the host that last wrote one of them, and the rows
@@ -24,7 +24,7 @@ from plantwarden.core.alerts import HIGH
 from plantwarden.core.events import Event
 from plantwarden.core.flow import Flow
 from plantwarden.detections.base import Detection, Finding, Option
-from plantwarden.ml.series import _MODBUS_READS, _MODBUS_WRITES, ValueRecorder
+from plantwarden.ml.series import _MODBUS_READS, _MODBUS_WRITES, VALUE_EVENTS, ValueRecorder
 
 _S7 = ("s7comm_read_var_response", "s7comm_write_var_request")
 #: rows kept before a run (drawn before the anomaly window) and rows of a run at most
@@ -45,7 +45,7 @@ class ProcessAnomaly(Detection):
     technique = "T0831"
     severity = HIGH
     summary = "Process values read and written on the wire leave the behaviour a trained process model learned."
-    events = frozenset({*_MODBUS_READS, *_MODBUS_WRITES, *_S7})
+    events = frozenset({*_MODBUS_READS, *_MODBUS_WRITES, *_S7, *VALUE_EVENTS})
     wants_flow_end = True
     options = {
         "top": Option(3, "points named in an alert, largest contribution first"),

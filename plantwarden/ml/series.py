@@ -12,6 +12,15 @@ keeps, per point, the values a master read from or wrote to a server, with their
   size (bit, word, int, dword, dint, real); arrays give one point per element. An area read as bytes
   (two or more) gives its 16-bit words, ``<server>/<area>[<db>]/w/<byte>``, typed like Modbus registers.
 
+* IEC 60870-5-104: monitoring objects from the controlled station (single and double points, step
+  positions, bitstrings, normalised, scaled and short-float measured values, integrated totals) and
+  commands with cause activation (single, double, regulating step commands, set-points). A point is
+  ``<station>/ca<common address>/ioa<address>``; values flagged invalid (``iv``) are left out.
+* DNP3: the points of responses and unsolicited responses (binary and double-bit inputs, binary outputs,
+  counters, frozen counters, analog inputs, analog outputs; events as the point they report) and the
+  values of analog output commands (g41). A point is ``<outstation>/<kind>/<index>``, ``kind`` the object
+  group without its event/status/command suffix (``analog_input``, ``analog_output`` ...).
+
 Where a point is read and written, both land in its series (``source`` says which). The recorder keeps
 at most ``max_points`` points and ``max_samples`` samples per point (oldest half dropped when full);
 what it could not keep is counted in ``dropped``, never an error.
@@ -59,6 +68,24 @@ _MODBUS_WRITES: Final = {
     "modbus_write_single_coil_request": "coil",
     "modbus_write_multiple_coils_request": "coil",
 }
+_IEC104_VALUES: Final = frozenset({
+    "M_SP_NA_1", "M_SP_TA_1", "M_DP_NA_1", "M_DP_TA_1", "M_ST_NA_1", "M_ST_TA_1", "M_BO_NA_1", "M_BO_TA_1",
+    "M_ME_NA_1", "M_ME_TA_1", "M_ME_NB_1", "M_ME_TB_1", "M_ME_NC_1", "M_ME_TC_1", "M_ME_ND_1", "M_IT_NA_1",
+    "M_IT_TA_1", "M_SP_TB_1", "M_DP_TB_1", "M_ST_TB_1", "M_BO_TB_1", "M_ME_TD_1", "M_ME_TE_1", "M_ME_TF_1",
+    "M_IT_TB_1", "C_SC_NA_1", "C_DC_NA_1", "C_RC_NA_1", "C_SE_NA_1", "C_SE_NB_1", "C_SE_NC_1", "C_BO_NA_1",
+    "C_SC_TA_1", "C_DC_TA_1", "C_RC_TA_1", "C_SE_TA_1", "C_SE_TB_1", "C_SE_TC_1", "C_BO_TA_1"})
+#: DNP3 object groups whose points are process values, by the kind of point they are
+_DNP3_KINDS: Final = {1: "binary_input", 2: "binary_input", 3: "double_bit_input", 4: "double_bit_input",
+                      10: "binary_output", 11: "binary_output", 20: "counter", 22: "counter",
+                      21: "frozen_counter", 23: "frozen_counter", 30: "analog_input", 32: "analog_input",
+                      31: "frozen_analog_input", 33: "frozen_analog_input", 40: "analog_output",
+                      42: "analog_output"}
+_DNP3_EVENTS: Final = frozenset({"dnp3_response", "dnp3_unsolicited_response", "dnp3_operate_request",
+                                 "dnp3_direct_operate_request", "dnp3_direct_operate_no_ack_request"})
+#: every event name the recorder takes values from
+VALUE_EVENTS: Final = frozenset({*_MODBUS_READS, *_MODBUS_WRITES, "s7comm_read_var_response",
+                                 "s7comm_write_var_request", *_DNP3_EVENTS,
+                                 *(f"iec104_{t.lower()}" for t in _IEC104_VALUES)})
 _S7_SIZES: Final = {"bit": 1, "byte": 1, "char": 1, "word": 2, "int": 2, "dword": 4, "dint": 4, "real": 4}
 _S7_AREAS: Final = {"inputs": "i", "outputs": "q", "flags": "m", "db": "db", "di": "di", "peripheral": "p"}
 
@@ -129,6 +156,10 @@ class ValueRecorder:
             self._modbus(flow, ev)
         elif name in ("s7comm_read_var_response", "s7comm_write_var_request"):
             self._s7(flow, ev)
+        elif name.startswith("iec104_"):
+            self._iec104(flow, ev)
+        elif name in _DNP3_EVENTS:
+            self._dnp3(flow, ev)
 
     # ------------------------------------------------------------------ protocols
 
@@ -224,6 +255,58 @@ class ValueRecorder:
                 p = self._point(server, "s7comm", f"{where}/{tsize}", address, key, False)
                 if p is not None:
                     self._sample(p, ev.ts, value, write, client)
+
+
+    def _iec104(self, flow: Flow, ev: Event) -> None:
+        f = ev.fields
+        tname, objects, ca = f.get("type_name"), f.get("objects"), _int(f.get("common_address"))
+        if tname not in _IEC104_VALUES or not isinstance(objects, list) or ca is None or f.get("negative"):
+            return
+        command = str(tname).startswith("C_")
+        if command and f.get("cause") != 6:  # only activations write; confirmations echo them
+            return
+        server, client = flow.resp_addr, flow.orig_addr
+        for obj in objects:
+            if not isinstance(obj, Mapping):
+                continue
+            ioa, value, quality = _int(obj.get("ioa")), obj.get("value"), obj.get("quality") or ()
+            if ioa is None or isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not math.isfinite(value) or (isinstance(quality, list) and "iv" in quality):
+                self.dropped["values"] += 1
+                continue
+            p = self._point(server, "iec104", f"ca{ca}", ioa, f"{server}/ca{ca}/ioa{ioa}", False)
+            if p is not None:
+                self._sample(p, ev.ts, float(value), command, client)
+
+    def _dnp3(self, flow: Flow, ev: Event) -> None:
+        objects = ev.fields.get("objects")
+        if not isinstance(objects, list):
+            return
+        request = ev.name.endswith("_request")
+        server, client = flow.resp_addr, flow.orig_addr
+        for obj in objects:
+            if not isinstance(obj, Mapping):
+                continue
+            group = _int(obj.get("group"))
+            if request:
+                if group != 41 or not isinstance(obj.get("commands"), list):
+                    continue
+                pairs = [(_int(c.get("index")), c.get("value")) for c in obj["commands"] if isinstance(c, Mapping)]
+                kind = "analog_output"
+            else:
+                kind = _DNP3_KINDS.get(group or -1, "")
+                idx, vals = obj.get("indexes"), obj.get("values")
+                if not kind or not isinstance(idx, list) or not isinstance(vals, list):
+                    continue
+                pairs = [(_int(i), v) for i, v in zip(idx, vals, strict=False)]
+            for index, value in pairs:
+                if index is None or isinstance(value, bool) or not isinstance(value, (int, float)) \
+                        or not math.isfinite(value):
+                    self.dropped["values"] += 1
+                    continue
+                p = self._point(server, "dnp3", kind, index, f"{server}/{kind}/{index}", False)
+                if p is not None:
+                    self._sample(p, ev.ts, float(value), request, client)
 
 
 def _s7_values(tsize: str, raw: bytes) -> Iterable[tuple[int, float]]:

@@ -168,3 +168,57 @@ def test_the_recorder_is_a_sensor_sink_that_needs_no_store(tmp_path: Path) -> No
     rec = ValueRecorder()
     rec.on_flow_end("c", flow())
     assert rec.points == {}
+
+
+def test_iec104_measured_values_and_commands() -> None:
+    rec = ValueRecorder()
+    fl = Flow("tcp", "10.0.0.9", 50000, "10.0.0.30", 2404, 0.0, 1, 1)
+    rec.on_event("c", fl, ev("iec104_m_me_nc_1", 1.0, type_name="M_ME_NC_1", common_address=3, cause=3,
+                             objects=[{"ioa": 1300, "value": 30.5, "quality": []},
+                                      {"ioa": 1301, "value": 708.0, "quality": ["iv"]}]))
+    rec.on_event("c", fl, ev("iec104_c_se_nc_1", 2.0, type_name="C_SE_NC_1", common_address=3, cause=6,
+                             objects=[{"ioa": 5021, "value": 123.0}]))
+    rec.on_event("c", fl, ev("iec104_c_se_nc_1", 2.1, type_name="C_SE_NC_1", common_address=3, cause=7,
+                             objects=[{"ioa": 5021, "value": 123.0}]))  # the confirmation is no second write
+    rec.on_event("c", fl, ev("iec104_c_ic_na_1", 3.0, type_name="C_IC_NA_1", common_address=3, cause=6,
+                             objects=[{"ioa": 0, "value": 20}]))  # an interrogation carries no process value
+    p = rec.points
+    assert set(p) == {"10.0.0.30/ca3/ioa1300", "10.0.0.30/ca3/ioa5021"}
+    assert p["10.0.0.30/ca3/ioa1300"].samples_v == [30.5] and rec.dropped["values"] == 1  # the invalid one
+    sp = p["10.0.0.30/ca3/ioa5021"]
+    assert (sp.samples_v, sp.writes, sp.last_writer) == ([123.0], 1, "10.0.0.9")
+
+
+def test_dnp3_points_events_and_analog_output_commands() -> None:
+    rec = ValueRecorder()
+    fl = Flow("tcp", "10.0.0.8", 2828, "10.0.0.3", 20000, 0.0, 1, 1)
+    rec.on_event("c", fl, ev("dnp3_response", 1.0, objects=[
+        {"group": 30, "variation": 1, "indexes": [0, 1], "values": [198, 202]},
+        {"group": 32, "variation": 1, "indexes": [1], "values": [205]},  # an event of analog input 1
+        {"group": 1, "variation": 2, "indexes": [0], "values": [1]},
+        {"group": 30, "variation": 5, "indexes": [2], "values": ["nan"]},
+        {"group": 50, "variation": 1, "indexes": [0], "values": [1097489794.0]}]))  # time: no process value
+    rec.on_event("c", fl, ev("dnp3_direct_operate_request", 2.0, objects=[
+        {"group": 41, "variation": 2, "commands": [{"index": 4, "value": 1500, "status": 0}]}]))
+    rec.on_event("c", fl, ev("dnp3_select_request", 2.0, objects=[
+        {"group": 41, "variation": 2, "commands": [{"index": 4, "value": 9999, "status": 0}]}]))  # not yet a write
+    p = rec.points
+    assert p["10.0.0.3/analog_input/1"].samples_v == [202.0, 205.0]
+    assert p["10.0.0.3/binary_input/0"].samples_v == [1.0] and "10.0.0.3/analog_input/2" not in p
+    ao = p["10.0.0.3/analog_output/4"]
+    assert (ao.samples_v, ao.writes, ao.last_writer) == ([1500.0], 1, "10.0.0.8")
+    assert not any("time" in k for k in p)
+
+
+@pytest.mark.shared
+@pytest.mark.parametrize("proto, name, point, first", [
+    ("iec104", "ICS-Security-Tools__090813_diverse.pcap", "10.0.0.10/ca3/ioa1301", 708.0),
+    ("dnp3", "zeek__dnp3.pcap", "10.0.0.3/analog_input/0", 0.0),
+])
+def test_values_from_the_shared_captures(proto: str, name: str, point: str, first: float) -> None:
+    path = Path(__file__).resolve().parents[3] / "shared" / "pcaps" / proto / name
+    if not path.is_file():
+        pytest.skip("../shared/pcaps is not beside the project")
+    rec = ValueRecorder()
+    Sensor(sinks=[rec]).process_file(path)
+    assert rec.points[point].samples_v[0] == first and len(rec.points[point].samples_v) >= 5
