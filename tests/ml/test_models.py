@@ -203,3 +203,16 @@ def test_autoencoder_forward_pass_matches_scikit_learn() -> None:
         ).fit(Z, Z)
     test = model._standardise(plant(300, 3))
     np.testing.assert_allclose(model._forward(test), net.predict(test), rtol=1e-10, atol=1e-12)
+
+
+@pytest.mark.parametrize("make", ALL)
+def test_chunked_scoring_equals_one_pass(make, monkeypatch) -> None:
+    import plantwarden.ml.models as models
+
+    model = make().fit(plant(1500, 0), COLUMNS)
+    X = with_fault(plant(400, 6), 100, 150, 4, 2.0)
+    whole = model.score(X)
+    monkeypatch.setattr(models, "CHUNK", 37)  # long series are scored in chunks overlapping by the lags
+    parts = model.score(X)
+    np.testing.assert_allclose(parts.score, whole.score, rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(parts.contrib, whole.contrib, rtol=1e-9, atol=1e-12)
