@@ -12,8 +12,6 @@ import pytest
 ROOT = Path(__file__).resolve().parents[2]
 DATASETS = Path(__file__).resolve().parents[3] / "shared" / "datasets"
 
-pytestmark = pytest.mark.shared
-
 
 def _bench():
     spec = importlib.util.spec_from_file_location("bench_ml", ROOT / "scripts" / "bench_ml.py")
@@ -24,6 +22,7 @@ def _bench():
     return mod
 
 
+@pytest.mark.shared
 def test_quick_mode(tmp_path: Path) -> None:
     if not (DATASETS / "skab" / "data").is_dir():
         pytest.skip("shared/datasets/skab is not beside the project")
