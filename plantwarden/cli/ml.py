@@ -139,10 +139,14 @@ def _inputs(captures: tuple[str, ...], historian: tuple[Path, ...], mapping: Pat
 @click.option("--types", "types_file", metavar="FILE", default=None,
               type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Corrected point types: YAML point -> {dtype, unit, scale, offset, name} (captures).")
+@click.option("--rules", "rules_file", metavar="FILE", default=None,
+              type=click.Path(dir_okay=False, exists=True, path_type=Path),
+              help="Consistency rules over the points (YAML list; docs/ml.md), kept in the model.")
 @_HISTORIAN
 @_MAPPING
 def train_command(captures: tuple[str, ...], out: Path, step: float, kind: str, keys: str | None,
-                  types_file: Path | None, historian: tuple[Path, ...], mapping: Path | None) -> None:
+                  types_file: Path | None, rules_file: Path | None, historian: tuple[Path, ...],
+                  mapping: Path | None) -> None:
     """Train a process model on captures (or historian exports) of normal operation, each its own run,
     calibrate it on their last 30 %, and write it; use it with plantwarden analyze --process-model FILE
     or plantwarden ml score."""
@@ -157,11 +161,24 @@ def train_command(captures: tuple[str, ...], out: Path, step: float, kind: str, 
             model = train(_record(captures), step, kind=kind, keys=chosen, types=_types(types_file))
     except ValueError as exc:
         raise click.ClickException(safe(str(exc))) from None
+    if rules_file is not None:
+        import yaml
+
+        from plantwarden.ml.process import rules_for
+
+        try:
+            specs = yaml.safe_load(rules_file.read_text(encoding="utf-8"))
+            model.rules = rules_for(model, specs if isinstance(specs, list) else [specs])
+        except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
+            raise click.BadParameter(f"{safe(str(rules_file))}: {safe(str(exc).splitlines()[0])}",
+                                     param_hint="--rules") from None
     model.save(out)
     click.echo(f"model {safe(str(out))}: {kind}, {len(model.points)} points, {model.info['rows']} rows of "
                f"{model.step:g} s from {model.info['runs']} runs, threshold {model.detector.threshold:.4g}")
     for k in model.points:
         click.echo(f"  {safe(k)} ({model.types[k].dtype})")
+    for r in model.rules.rules if model.rules is not None else ():
+        click.echo(f"  rule: {safe(r.describe())}")
 
 
 @ml_group.command("score")

@@ -7,7 +7,9 @@ value of every point, decoded through its type) and scores the rows online with 
 (``OnlineScorer``). A run of rows above the model's calibrated threshold is one alert: a finding when the
 run starts (the points contributing most so far, the host that last wrote one of them, and the rows
 before it), and one more when it ends (or when the flow carrying the values ends during it) with the
-whole run. Each finding's details hold the rows as a ``series`` (times, the top points' values, score,
+whole run. The model's consistency rules (``plantwarden.ml.rules``: no flow while a pump is off, a level
+that must not rise while its pumps are off ...) are checked on every row: a finding each time one starts
+to be broken. Each anomaly finding's details hold the rows as a ``series`` (times, the top points' values, score,
 threshold, the run's start and end) that ``plantwarden.ml.plots.anomaly_chart`` draws. Without a model
 it does nothing. See docs/detections/process.anomaly.md.
 """
@@ -69,6 +71,11 @@ class ProcessAnomaly(Detection):
         self.before: list[tuple[float, Any, float, Any]] = []
         self.key = ""
         self.flows: set[str] = set()
+        rules = self.model.rules if self.model is not None else None
+        self.rules = rules if rules is not None and rules.rules else None
+        span = max((int(getattr(r, "window", 1)) for r in self.rules.rules), default=1) if self.rules else 1
+        self.rule_rows: deque[Any] = deque(maxlen=span + 1)
+        self.rule_on: list[bool] = [False] * (len(self.rules.rules) if self.rules else 0)
 
     # ---------------------------------------------------------------------------------- events
 
@@ -105,6 +112,8 @@ class ProcessAnomaly(Detection):
         thr = float(self.model.detector.threshold)
         found: list[Finding] = []
         for i in range(len(times)):
+            if self.rules is not None:
+                found.extend(self._check_rules(float(times[i]), rows[i]))
             item = (float(times[i]), rows[i], float(res.score[i]), res.contrib[i])
             high = item[2] > thr
             if high and not self.run:
@@ -117,6 +126,29 @@ class ProcessAnomaly(Detection):
                     found.append(self._end(ongoing=high))
             self.recent.append(item)
         return found
+
+    def _check_rules(self, ts: float, row: Any) -> list[Finding]:
+        """The consistency rules on the rows up to this one: a finding when one starts to be broken."""
+        assert self.rules is not None
+        self.rule_rows.append(row)
+        flags = self.rules.evaluate(np.vstack(self.rule_rows))[-1]
+        out = []
+        for k, rule in enumerate(self.rules.rules):
+            broken = bool(flags[k])
+            if broken and not self.rule_on[k]:
+                tags = list(rule.tags)
+                server = tags[0].split("/", 1)[0] if "/" in tags[0] else None
+                writers = [w for t in tags if (q := self.recorder.points.get(t)) is not None and (w := q.last_writer)]
+                idx = {p: i for i, p in enumerate(self.model.points)}
+                out.append(Finding(
+                    key=f"rule {k} from {ts:.0f}",
+                    title=f"consistency rule broken on {server or 'the plant'}: {rule.describe()}",
+                    ts=ts, src=writers[0] if writers else None, dst=server,
+                    details={"phase": "rule", "rule": rule.to_dict(), "description": rule.describe(),
+                             "values": {t: float(row[idx[t]]) for t in tags if t in idx}},
+                ))
+            self.rule_on[k] = broken
+        return out
 
     def _top(self, rows: list[tuple[float, Any, float, Any]]) -> list[tuple[str, float]]:
         contrib = np.asarray([r[3] for r in rows if r[2] > self.model.detector.threshold] or [r[3] for r in rows])

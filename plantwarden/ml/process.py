@@ -29,6 +29,7 @@ from plantwarden.ml.models import (
     MSETDetector,
     PCADetector,
 )
+from plantwarden.ml.rules import RuleSet, rule_from_dict
 from plantwarden.ml.series import PAIRED, Frame, Point, PointType, _decode, frame, guess_types
 
 KINDS: dict[str, type[Detector]] = {"ensemble": EnsembleDetector, "pca": PCADetector, "forecast": ForecastDetector,
@@ -42,12 +43,15 @@ class ProcessModel:
     types: dict[str, PointType]
     step: float
     info: dict[str, Any]
+    #: consistency rules over the points (``plantwarden.ml.rules``), checked beside the detector
+    rules: RuleSet | None = None
 
     def save(self, path: str | Path) -> Path:
         return persist.save(self.detector, path, info=self.info_dict())
 
     def info_dict(self) -> dict[str, Any]:
-        return {**self.info, "points": list(self.points), "step": self.step,
+        extra = {"rules": self.rules.to_dict()} if self.rules is not None and self.rules.rules else {}
+        return {**self.info, **extra, "points": list(self.points), "step": self.step,
                 "types": {k: {"dtype": t.dtype, "unit": t.unit, "scale": t.scale, "offset": t.offset,
                               "name": t.name} for k, t in self.types.items()}}
 
@@ -69,8 +73,45 @@ def load(path: str | Path) -> ProcessModel:
         if isinstance(t, Mapping):
             types[str(k)] = PointType(str(t.get("dtype", "uint16")), str(t.get("unit", "")),
                                       float(t.get("scale", 1.0)), float(t.get("offset", 0.0)), str(t.get("name", "")))
-    rest = {k: v for k, v in info.items() if k not in ("points", "step", "types")}
-    return ProcessModel(detector, tuple(points), types, float(step), rest)
+    rest = {k: v for k, v in info.items() if k not in ("points", "step", "types", "rules")}
+    rules = None
+    if isinstance(info.get("rules"), Mapping):
+        try:
+            rules = RuleSet.from_dict(dict(info["rules"]))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"{Path(path).name}: its consistency rules cannot be read ({exc})") from None
+        if rules.columns != tuple(points):
+            raise ValueError(f"{Path(path).name}: its consistency rules are about other points")
+    return ProcessModel(detector, tuple(points), types, float(step), rest, rules)
+
+
+def rules_for(model: ProcessModel, specs: Sequence[Mapping[str, Any]]) -> RuleSet:
+    """Consistency rules written by the user (``plantwarden.ml.rules`` dicts; ``kind`` state_flow or
+    level_while_off) over the model's points, named by key or by their type's name."""
+    names = {t.name: k for k, t in model.types.items() if t.name}
+    rules = []
+    for i, spec in enumerate(specs):
+        if not isinstance(spec, Mapping):
+            raise ValueError(f"rule {i + 1}: expected a mapping")
+        d = dict(spec)
+        for field in ("state", "flow", "level"):
+            if field in d:
+                d[field] = names.get(str(d[field]), str(d[field]))
+        if "pumps" in d:
+            pumps = d["pumps"] if isinstance(d["pumps"], list) else [d["pumps"]]
+            d["pumps"] = [names.get(str(p), str(p)) for p in pumps]
+        d.setdefault("window", 1)
+        d.setdefault("direction", 1)
+        d.setdefault("off_max", 0.0)
+        d.setdefault("on_min", 0.0)
+        try:
+            rules.append(rule_from_dict(d))
+        except (KeyError, TypeError, ValueError) as exc:
+            raise ValueError(f"rule {i + 1}: {exc}") from None
+    try:
+        return RuleSet(tuple(model.points), rules)
+    except KeyError as exc:
+        raise ValueError(f"{exc.args[0]}, not one of the model's points") from None
 
 
 def varying(points: Mapping[str, Point], min_samples: int = 10) -> list[str]:

@@ -20,13 +20,14 @@ LEVEL, PUMP, SETPOINT = "10.0.0.20/unit1/holding/0", "10.0.0.20/unit1/holding/2"
 
 
 def tank_capture(path: Path, seconds: int, seed: int, start: float = 1_760_000_000.0,
-                 attack_at: int | None = None, attack_value: int = 900) -> Path:
+                 attack_at: int | None = None, attack_value: int = 900, pump_shown_off: bool = False) -> Path:
+    """``pump_shown_off``: from ``attack_at`` on, the pump register reads 0 whatever the pump does (the
+    attacker hides it from the HMI)."""
     rng = random.Random(seed)
     tl = Timeline()
     hmi = TcpConn(tl, HMI, PLC, 50123, 502, rng.randrange(1 << 31), rng.randrange(1 << 31))
     hmi.open(start, 0.001)
     level, sp, tid = 500.0, 500, 0
-    rogue = None
     for s in range(seconds):
         now = start + 1 + s
         if attack_at is not None and s == attack_at:
@@ -44,6 +45,8 @@ def tank_capture(path: Path, seconds: int, seed: int, start: float = 1_760_000_0
             hmi.send(now - 0.3, True, req)
             hmi.send(now - 0.299, False, req)
         pump = 1 if level < sp else 0
+        if pump_shown_off and attack_at is not None and s >= attack_at:
+            pump = 0
         level += 0.25 * (sp - level) + rng.gauss(0, 1.0)
         hi, lo = struct.unpack(">HH", struct.pack(">f", level))
         tid += 1

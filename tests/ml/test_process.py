@@ -228,3 +228,36 @@ def test_train_and_score_historian_exports(tmp_path: Path) -> None:
     found = json.loads(r.output[r.output.index("["):])
     assert found and all(Path(a["chart"]).is_file() for a in found)
     assert all(a["top"] and a["top"][0]["point"] in load(model).points for a in found)
+
+
+def test_a_consistency_rule_in_the_model_fires_when_the_level_rises_with_the_pump_shown_off(
+        trained: tuple[Path, Path], tmp_path: Path) -> None:
+    d, _ = trained
+    (tmp_path / "rules.yaml").write_text(
+        f"- {{kind: level_while_off, level: '{LEVEL}', pumps: ['10.0.0.20/unit1/holding/2'], min_change: 6, "
+        "window: 3}\n")
+    model = tmp_path / "ruled.npz"
+    caps = [str(d / f"normal{i}.pcap") for i in range(4)]
+    r = CliRunner().invoke(main, ["ml", "train", *caps, "--model", str(model), "--rules", str(tmp_path / "rules.yaml")])
+    assert r.exit_code == 0, r.output
+    assert f"rule: {LEVEL} must not rise by more than 6 over 3 rows" in r.output
+    loaded = load(model)
+    assert loaded.rules is not None and len(loaded.rules.rules) == 1
+
+    def rule_findings(cap: Path) -> list[Any]:
+        eng = DetectionEngine([ProcessAnomaly], Context(process_model=loaded))
+        Sensor(sinks=[eng]).process_file(cap)
+        return [a for a in eng.alerts() if a.evidence[0]["details"].get("phase") == "rule"]
+
+    assert rule_findings(tank_capture(tmp_path / "n.pcap", 400, seed=7, start=START)) == []
+    hidden = rule_findings(tank_capture(tmp_path / "h.pcap", 400, seed=7, start=START, attack_at=ATTACK,
+                                        pump_shown_off=True))
+    assert hidden  # again whenever the hidden pump fills the tank later
+    a = min(hidden, key=lambda x: x.first_seen)
+    assert START + ATTACK <= a.first_seen <= START + ATTACK + 5 and a.dst == "10.0.0.20"
+    assert a.src is None  # nobody wrote the level or the pump register: the PLC shows them so
+    assert "must not rise" in a.title and a.evidence[0]["details"]["values"][LEVEL] > 510
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- {kind: level_while_off, level: 'no/such/point', pumps: [], min_change: 1}\n")
+    r = CliRunner().invoke(main, ["ml", "train", *caps[:1], "--model", str(tmp_path / "x.npz"), "--rules", str(bad)])
+    assert r.exit_code == 2 and "not one of the model's points" in r.output
