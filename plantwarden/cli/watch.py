@@ -175,9 +175,12 @@ class _JsonLines:
               help="Only these decoders, comma-separated; default: all.")
 @click.option("--detections", "detections", metavar="IDS", default=None,
               help="Only these detections, comma-separated ids (e.g. ics.plc_stop); 'none' for none; default: all.")
+@click.option("--process-model", "process_model", metavar="MODEL", default=None,
+              type=click.Path(dir_okay=False, exists=True, path_type=str),
+              help="Score the process values with this model (plantwarden ml train); alerts: process.anomaly.")
 def watch(interface: str, bpf: str, db: str, fmt: str, count: int | None, duration: float | None,
           save_every: float, snaplen: int, buffer_mib: int, no_promisc: bool, decoders: str | None,
-          detections: str | None) -> None:
+          detections: str | None, process_model: str | None) -> None:
     """Capture on a live interface and feed the sensor, the inventory and the detections.
 
     Passive: the interface is opened for capture only and nothing is ever sent. Stops on Ctrl-C or
@@ -197,6 +200,15 @@ def watch(interface: str, bpf: str, db: str, fmt: str, count: int | None, durati
         rules = select_detections(detections)
     except KeyError as exc:
         raise click.BadParameter(str(exc.args[0]), param_hint="--detections") from None
+    model = None
+    if process_model is not None:
+        from plantwarden.ml.process import load as load_model
+
+        try:
+            model = load_model(process_model)
+        except (ValueError, OSError) as exc:
+            raise click.BadParameter(f"{safe(process_model)}: {safe(str(exc))}", param_hint="--process-model") \
+                from None
     cap = LiveCapture(interface, bpf, snaplen=snaplen, promisc=not no_promisc, buffer_size=buffer_mib << 20)
     try:
         cap.open()  # before the store: no database is created for a capture that cannot start
@@ -204,7 +216,7 @@ def watch(interface: str, bpf: str, db: str, fmt: str, count: int | None, durati
         raise click.ClickException(safe(str(exc))) from None
     try:
         with open_store(db, create=True) as store:
-            engine, engine_note = _engine(store, rules)
+            engine, engine_note = _engine(store, rules, model)
             sensor = Sensor(decoders=chosen)
             segments = _Segments(store, cap, sensor, engine, f"live:{interface}@{_stamp(time.time())}")
             sinks: list[Sink] = [segments]
@@ -256,14 +268,15 @@ def watch(interface: str, bpf: str, db: str, fmt: str, count: int | None, durati
         raise click.ClickException(safe(cap.error) + " (what was captured until then is stored)")
 
 
-def _engine(store: Any, rules: Any) -> tuple[Any, str]:
-    """The detection engine with the chosen detections and the store's context (None for none)."""
+def _engine(store: Any, rules: Any, model: Any = None) -> tuple[Any, str]:
+    """The detection engine with the chosen detections and the store's context (None for none);
+    ``model``: the process model process.anomaly scores with."""
     from plantwarden.detections.engine import DetectionEngine
     from plantwarden.store.ingest import context_from
 
     if not rules:
         return None, ", no detections"
-    return DetectionEngine(rules, context_from(store)), f", {len(rules)} detections"
+    return DetectionEngine(rules, context_from(store, process_model=model)), f", {len(rules)} detections"
 
 
 def _summary(cap: Any, sensor: Any, segments: _Segments, live: dict[str, int], engine: Any) -> None:

@@ -261,3 +261,19 @@ def test_a_consistency_rule_in_the_model_fires_when_the_level_rises_with_the_pum
     bad.write_text("- {kind: level_while_off, level: 'no/such/point', pumps: [], min_change: 1}\n")
     r = CliRunner().invoke(main, ["ml", "train", *caps[:1], "--model", str(tmp_path / "x.npz"), "--rules", str(bad)])
     assert r.exit_code == 2 and "not one of the model's points" in r.output
+
+
+def test_watch_takes_a_process_model_and_refuses_a_bad_one(trained: tuple[Path, Path], tmp_path: Path) -> None:
+    from plantwarden.cli.watch import _engine
+    from plantwarden.store.service import Store
+
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"junk")
+    r = CliRunner().invoke(main, ["watch", "--interface", "lo", "--db", str(tmp_path / "w.db"),
+                                  "--process-model", str(bad)])
+    assert r.exit_code == 2 and "--process-model" in r.output and not (tmp_path / "w.db").exists()
+    model = load(trained[1])
+    with Store(tmp_path / "s.db") as store:
+        engine, _note = _engine(store, [ProcessAnomaly], model)
+    det = engine.detections[0]
+    assert isinstance(det, ProcessAnomaly) and det.model is model and det.scorer is not None
