@@ -16,6 +16,7 @@ import click
 
 from plantwarden.cli.alerts import alert_group, alerts_command, alerts_table, changes_summary
 from plantwarden.cli.common import broken_pipe_guard, db_option, display_db, echo_json, open_store
+from plantwarden.cli.ml import load_process_model, process_model_option
 from plantwarden.cli.render import fmt_ts, fmt_ts_short, human_bytes, safe, table
 from plantwarden.cli.watch import watch as watch_command
 from plantwarden.core.alerts import STATES
@@ -136,9 +137,7 @@ def _check_readable(path: str) -> None:
                    "detections still fire. An already-analysed capture is read again for the baseline.")
 @click.option("--learn-for", "learn_for", metavar="SECONDS", type=click.FloatRange(min=0), default=None,
               help="Learn the first SECONDS of traffic of this run into the baseline, then enforce it.")
-@click.option("--process-model", "process_model", metavar="MODEL", default=None,
-              type=click.Path(dir_okay=False, exists=True, path_type=str),
-              help="Score the process values with this model (plantwarden ml train); alerts: process.anomaly.")
+@process_model_option
 def analyze(captures: tuple[str, ...], db: str, decoders: str | None, detections: str | None, learn: bool,
             learn_for: float | None, process_model: str | None) -> None:
     """Run the sensor over captures, build the inventory, run the detections and store it all.
@@ -162,15 +161,7 @@ def analyze(captures: tuple[str, ...], db: str, decoders: str | None, detections
         raise click.UsageError("--learn and --learn-for exclude each other")
     for path in captures:
         _check_readable(path)
-    model = None
-    if process_model is not None:
-        from plantwarden.ml.process import load as load_model
-
-        try:
-            model = load_model(process_model)
-        except (ValueError, OSError) as exc:
-            raise click.BadParameter(f"{safe(process_model)}: {safe(str(exc))}", param_hint="--process-model") \
-                from None
+    model = load_process_model(process_model)
     with open_store(db, create=True) as store:
         baseline = None
         if learn or learn_for is not None:

@@ -32,6 +32,25 @@ def _record(captures: tuple[str, ...]) -> list[dict[str, Point]]:
     return runs
 
 
+#: the option of analyze and watch that gives process.anomaly its model
+process_model_option = click.option(
+    "--process-model", "process_model", metavar="MODEL", default=None,
+    type=click.Path(dir_okay=False, exists=True, path_type=str),
+    help="Score the process values with this model (plantwarden ml train); alerts: process.anomaly.")
+
+
+def load_process_model(path: str | None) -> Any:
+    """The model of --process-model (None without one); a file that is no process model is a usage error."""
+    if path is None:
+        return None
+    from plantwarden.ml.process import load
+
+    try:
+        return load(path)
+    except (ValueError, OSError) as exc:
+        raise click.BadParameter(f"{safe(path)}: {safe(str(exc))}", param_hint="--process-model") from None
+
+
 @click.group("ml")
 def ml_group() -> None:
     """Process values and process models (anomaly detection on what the wire carries)."""

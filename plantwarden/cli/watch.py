@@ -23,6 +23,7 @@ from typing import Any, TextIO
 import click
 
 from plantwarden.cli.common import db_option, display_db, open_store
+from plantwarden.cli.ml import load_process_model, process_model_option
 from plantwarden.cli.render import safe
 from plantwarden.core.errors import PlantwardenError
 from plantwarden.core.events import Event
@@ -175,9 +176,7 @@ class _JsonLines:
               help="Only these decoders, comma-separated; default: all.")
 @click.option("--detections", "detections", metavar="IDS", default=None,
               help="Only these detections, comma-separated ids (e.g. ics.plc_stop); 'none' for none; default: all.")
-@click.option("--process-model", "process_model", metavar="MODEL", default=None,
-              type=click.Path(dir_okay=False, exists=True, path_type=str),
-              help="Score the process values with this model (plantwarden ml train); alerts: process.anomaly.")
+@process_model_option
 def watch(interface: str, bpf: str, db: str, fmt: str, count: int | None, duration: float | None,
           save_every: float, snaplen: int, buffer_mib: int, no_promisc: bool, decoders: str | None,
           detections: str | None, process_model: str | None) -> None:
@@ -200,15 +199,7 @@ def watch(interface: str, bpf: str, db: str, fmt: str, count: int | None, durati
         rules = select_detections(detections)
     except KeyError as exc:
         raise click.BadParameter(str(exc.args[0]), param_hint="--detections") from None
-    model = None
-    if process_model is not None:
-        from plantwarden.ml.process import load as load_model
-
-        try:
-            model = load_model(process_model)
-        except (ValueError, OSError) as exc:
-            raise click.BadParameter(f"{safe(process_model)}: {safe(str(exc))}", param_hint="--process-model") \
-                from None
+    model = load_process_model(process_model)
     cap = LiveCapture(interface, bpf, snaplen=snaplen, promisc=not no_promisc, buffer_size=buffer_mib << 20)
     try:
         cap.open()  # before the store: no database is created for a capture that cannot start

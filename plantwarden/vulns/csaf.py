@@ -22,14 +22,13 @@ lists for the absent ones), the remediations and the first summary/description n
 
 from __future__ import annotations
 
-import json
 import os
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, Final
 
 from plantwarden.core.errors import InvalidInput
+from plantwarden.vulns.sources import read_json
 from plantwarden.vulns.versions import Unparsed, VersionRange, parse_range
 
 STATUS_KEYS: Final = (
@@ -159,22 +158,7 @@ def _strs(value: Any) -> tuple[str, ...]:
 
 
 def _read(source: str | os.PathLike[str] | bytes | bytearray | Mapping[str, Any]) -> tuple[Any, str | None]:
-    if isinstance(source, Mapping):
-        return dict(source), None
-    if isinstance(source, bytes | bytearray):
-        raw, where = bytes(source), None
-    elif isinstance(source, str | os.PathLike):
-        path = Path(source)
-        try:
-            raw, where = path.read_bytes(), str(path)
-        except OSError as e:
-            raise InvalidInput(f"cannot read the advisory {str(path)!r}: {e.strerror or e}") from None
-    else:
-        raise InvalidInput(f"an advisory is a path, JSON bytes or a dict, not {type(source).__name__}")
-    try:
-        return json.loads(raw), where
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise InvalidInput(f"the advisory{' ' + where if where else ''} is not JSON: {e}") from None
+    return read_json(source, "the advisory")
 
 
 def _check(data: Any, where: str | None) -> dict[str, Any]:

@@ -34,13 +34,11 @@ there. A version that cannot be read or compared is no match. Withdrawn records 
 
 from __future__ import annotations
 
-import json
 import os
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Final
 
 from packageurl import PackageURL
@@ -49,6 +47,7 @@ from packaging.version import Version as Pep440Version
 
 from plantwarden.core.errors import InvalidInput
 from plantwarden.vulns.sbom import Component
+from plantwarden.vulns.sources import read_json
 from plantwarden.vulns.versions import Version, version_or_none
 
 RANGE_TYPES: Final = ("SEMVER", "ECOSYSTEM", "GIT")
@@ -144,24 +143,7 @@ class ComponentFinding:
 
 
 def _read(source: str | os.PathLike[str] | bytes | bytearray | Mapping[str, Any]) -> tuple[Any, str | None]:
-    if isinstance(source, Mapping):
-        return dict(source), None
-    if isinstance(source, bytes | bytearray):
-        raw, where = bytes(source), None
-    elif isinstance(source, str | os.PathLike):
-        path = Path(source)
-        try:
-            raw, where = path.read_bytes(), str(path)
-        except OSError as e:
-            raise InvalidInput(f"cannot read the OSV record {str(path)!r}: {e.strerror or e}") from None
-    else:
-        raise InvalidInput(f"an OSV record is a path, JSON bytes or a dict, not {type(source).__name__}")
-    try:
-        return json.loads(raw), where
-    except (UnicodeDecodeError, json.JSONDecodeError) as e:
-        raise InvalidInput(f"the OSV record{' ' + where if where else ''} is not JSON: {e}") from None
-    except RecursionError:
-        raise InvalidInput(f"the OSV record{' ' + where if where else ''} nests JSON too deeply to be read") from None
+    return read_json(source, "the OSV record")
 
 
 def _s(d: Mapping[str, Any], key: str, where: str, required: bool = False) -> str | None:

@@ -61,6 +61,7 @@ from defusedxml import ElementTree as SafeET
 
 from plantwarden import __version__
 from plantwarden.core.errors import InvalidInput
+from plantwarden.vulns.sources import read_bytes
 
 Format = Literal["cyclonedx-json", "cyclonedx-xml", "spdx-json", "spdx-tag-value"]
 CYCLONEDX_VERSIONS: Final = ("1.4", "1.5", "1.6")
@@ -140,18 +141,6 @@ class Sbom:
 # ------------------------------------------------------------------------------------------- reading
 
 
-def _read_bytes(source: str | os.PathLike[str] | bytes | bytearray) -> tuple[bytes, str | None]:
-    if isinstance(source, bytes | bytearray):
-        return bytes(source), None
-    if isinstance(source, str | os.PathLike):
-        path = Path(source)
-        try:
-            return path.read_bytes(), str(path)
-        except OSError as e:
-            raise InvalidInput(f"cannot read the SBOM {str(path)!r}: {e.strerror or e}") from None
-    raise InvalidInput(f"an SBOM is a path or the file's bytes, not {type(source).__name__}")
-
-
 def _named(where: str | None) -> str:
     return f"the SBOM {where}" if where else "the SBOM"
 
@@ -179,6 +168,8 @@ def parse_xml(raw: bytes, what: str) -> ET.Element:
     except ET.ParseError as e:
         line, col = e.position
         raise InvalidInput(f"{what} is not well-formed XML: {_xml_reason(e)} (line {line}, column {col})") from None
+    except (LookupError, ValueError) as e:  # an encoding the declaration names but Python does not know
+        raise InvalidInput(f"{what} cannot be read as XML: {str(e)[:200]}") from None
     return root
 
 
@@ -198,7 +189,7 @@ def load_sbom(source: str | os.PathLike[str] | bytes | bytearray, name_hint: str
 
     ``name_hint`` names the SBOM when it names no subject itself (else the file's stem is used).
     """
-    raw, where = _read_bytes(source)
+    raw, where = read_bytes(source, "the SBOM")
     what = _named(where)
     head = _stripped_start(raw)
     if not head:

@@ -51,7 +51,6 @@ import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, replace
-from pathlib import Path
 from typing import Any, Final, Generic, Literal, NamedTuple, Protocol, TypeVar
 
 from plantwarden.core.errors import InvalidInput
@@ -64,6 +63,7 @@ from plantwarden.vulns.sbom import (
     cyclonedx_xml_to_dict,
     parse_xml,
 )
+from plantwarden.vulns.sources import read_bytes
 from plantwarden.vulns.versions import parse_range, version_or_none
 
 Status = Literal["not_affected", "affected", "fixed", "under_investigation"]
@@ -158,16 +158,7 @@ def _dicts(value: Any) -> list[dict[str, Any]]:
 
 def load_vex(source: str | os.PathLike[str] | bytes | bytearray) -> list[VexStatement]:
     """Read the statements of a CycloneDX VEX (JSON/XML) or CSAF document (see the module docstring)."""
-    if isinstance(source, bytes | bytearray):
-        raw, where = bytes(source), None
-    elif isinstance(source, str | os.PathLike):
-        path = Path(source)
-        try:
-            raw, where = path.read_bytes(), str(path)
-        except OSError as e:
-            raise InvalidInput(f"cannot read the VEX document {str(path)!r}: {e.strerror or e}") from None
-    else:
-        raise InvalidInput(f"a VEX document is a path or the file's bytes, not {type(source).__name__}")
+    raw, where = read_bytes(source, "the VEX document")
     what = f"the VEX document {where}" if where else "the VEX document"
     head = raw[:4096].lstrip(b"\xef\xbb\xbf \t\r\n")
     if head[:1] == b"<":

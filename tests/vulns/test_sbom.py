@@ -514,3 +514,12 @@ def test_damaged_files_are_read_or_refused_never_a_crash(raw: bytes) -> None:
     for fmt in ("json", "xml"):
         load_sbom(write_cyclonedx(sbom, fmt, "1.6").encode())  # type: ignore[arg-type]
     load_sbom(write_spdx(sbom).encode())
+
+
+@pytest.mark.parametrize("encoding", ["aTF-8", "x" * 300, "utf-32"])
+def test_an_xml_declaration_with_an_unknown_or_wrong_encoding_is_invalid_input(encoding: str) -> None:
+    """Found by the property test above: a damaged encoding name made the XML parser raise LookupError."""
+    raw = (f'<?xml version="1.0" encoding="{encoding}"?>\n'
+           '<bom xmlns="http://cyclonedx.org/schema/bom/1.6" version="1"><components/></bom>\n').encode()
+    with pytest.raises(InvalidInput):
+        load_sbom(raw)
