@@ -320,9 +320,10 @@ def demo(data_dir: Path, no_serve: bool, host: str, port: int) -> None:
         raise click.ClickException(f"the demo generator is not available: {exc}") from None
     data_dir.mkdir(parents=True, exist_ok=True)
     capture = Path(generate_demo_capture(data_dir / "plantwarden-demo.pcap"))
+    model_path = _demo_process_model(data_dir)
     db = str(data_dir / "plantwarden.db")
     with open_store(db, create=True) as store:
-        _analyze_one(store, str(capture))
+        _analyze_one(store, str(capture), process_model=load_process_model(str(model_path)))
         from plantwarden.inventory.export import sort_assets, sort_communications
 
         click.echo("\nAssets\n")
@@ -340,6 +341,8 @@ def demo(data_dir: Path, no_serve: bool, host: str, port: int) -> None:
     click.echo(f"next:     {prog} assets --db {db}   |   {prog} flows --db {db}")
     click.echo(f"          {prog} alerts --db {db}   (then {prog} alert ack|resolve|suppress ID)")
     click.echo(f"          {prog} decode {capture} --format jsonl   (the event log)")
+    click.echo(f"          {prog} ml score {capture} --model {model_path}   (the process model, learned from "
+               f"{data_dir / 'history'})")
     if no_serve:
         click.echo(f"          {prog} serve --db {db}   (the dashboard)")
         return
@@ -351,6 +354,29 @@ def demo(data_dir: Path, no_serve: bool, host: str, port: int) -> None:
                  if created is not None else
                  f"sign in with an account of this database ({prog} user list; {prog} user passwd NAME)\n")
         run_server(store, host, port, banner="\n" + login)
+
+
+def _demo_process_model(data_dir: Path) -> Path:
+    """The demo's process model: learned from three days of the plant's normal operation (generated
+    beside the capture), so that process.anomaly judges the demo capture's process values."""
+    from plantwarden.demo import generate_history_captures
+    from plantwarden.ml.process import train
+    from plantwarden.ml.series import ValueRecorder
+    from plantwarden.sensor.pipeline import Sensor
+
+    out = data_dir / "process-model.npz"
+    if out.is_file():
+        return out
+    runs = []
+    for path in generate_history_captures(data_dir / "history"):
+        rec = ValueRecorder()
+        Sensor(sinks=[rec]).process_file(path)
+        runs.append(rec.points)
+    model = train(runs, 1.0)
+    model.save(out)
+    click.echo(f"process model: {len(model.points)} process values learned from {len(runs)} days of normal "
+               f"operation -> {out}")
+    return out
 
 
 def _program() -> str:

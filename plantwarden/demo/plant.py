@@ -80,7 +80,9 @@ def make_hosts(rng: random.Random) -> Hosts:
 class Plant:
     """Builds the timeline of the whole capture."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, normal_only: bool = False, base_ts: float = BASE_TS) -> None:
+        self.normal_only = normal_only  # the HMI's polling alone: no engineering, no hostile host
+        self.base_ts = base_ts
         self.rng = random.Random(seed)
         self.tl = Timeline()
         self.h = make_hosts(self.rng)
@@ -290,13 +292,15 @@ class Plant:
         c.close(t + 0.01, self.lat(), label)
 
     def build(self) -> list[Packet]:
-        self.attacks()  # first: it sets the Listen Only window the HMI loop honours
+        if not self.normal_only:
+            self.attacks()  # first: it sets the Listen Only window the HMI loop honours
         self.hmi_modbus()
         self.hmi_s7()
-        self.ews_program(45.2)
+        if not self.normal_only:
+            self.ews_program(45.2)
         packets = self.tl.sorted()
         for pkt in packets:
-            pkt.ts += BASE_TS
+            pkt.ts += self.base_ts
         return packets
 
 
@@ -344,6 +348,21 @@ def generate_demo_capture(path: str | Path, seed: int = 1) -> Path:
     write_pcap(out, packets)
     doc = labels_for(packets, plant.h, out.name, seed)
     labels_path(out).write_text(json.dumps(doc, indent=2) + "\n")
+    return out
+
+
+def generate_history_captures(folder: str | Path, count: int = 3, seed: int = 101) -> list[Path]:
+    """``count`` captures of the same plant in normal operation (the HMI's polling only), one a day on
+    the days before the demo capture, for learning the process: ``history-1.pcap`` ... in ``folder``.
+    Same seed, same bytes."""
+    out = []
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    for i in range(count):
+        plant = Plant(seed + i, normal_only=True, base_ts=BASE_TS - 86400 * (count - i))
+        path = folder / f"history-{i + 1}.pcap"
+        write_pcap(path, plant.build())
+        out.append(path)
     return out
 
 

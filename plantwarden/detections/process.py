@@ -6,7 +6,7 @@ them, and IEC 104 and DNP3 points (``plantwarden.ml.series.ValueRecorder``), bui
 value of every point, decoded through its type) and scores the rows online with the model
 (``OnlineScorer``). A run of rows above the model's calibrated threshold is one alert: a finding when the
 run starts (the points contributing most so far, the host that last wrote one of them, and the rows
-before it), and one more when it ends (or when the flow carrying the values ends during it) with the
+before it), and one more when it ends (or when the last flow carrying values ends during it) with the
 whole run. The model's consistency rules (``plantwarden.ml.rules``: no flow while a pump is off, a level
 that must not rise while its pumps are off ...) are checked on every row: a finding each time one starts
 to be broken. Each anomaly finding's details hold the rows as a ``series`` (times, the top points' values, score,
@@ -94,9 +94,13 @@ class ProcessAnomaly(Detection):
         return out
 
     def on_flow_end(self, capture: str, flow: Flow) -> Iterable[Finding]:
+        """When the last flow that carried values ends (the end of a capture, or the plant falls silent),
+        the rows up to its end are scored and a run going on is reported with all its rows."""
         if self.builder is None or str(flow.uid) not in self.flows:
             return ()
         self.flows.discard(str(flow.uid))
+        if self.flows:
+            return ()
         out = self._score_until(flow.last_ts + self.model.step)
         if self.run:
             out.append(self._end(ongoing=True))

@@ -224,6 +224,11 @@ def test_demo(runner, tmp_path):
     assert f"capture:  {caps[0]}" in res.output
     assert "engineering_workstation" in res.output and "PLC2-MIXER" in res.output
     assert "Communications" in res.output
+    # the process model learned from the plant's normal days judges the set-point overwrite (FC 16, t=165 s)
+    assert (data / "process-model.npz").is_file() and len(list((data / "history").glob("*.pcap"))) == 3
+    assert "process values learned from 3 days of normal operation" in res.output
+    anomaly = [ln for ln in res.output.splitlines() if " process.anomaly " in ln]
+    assert anomaly and "10.10.99.66" in anomaly[0] and "2024-03-12 08:02:46" in anomaly[0]
     again = runner.invoke(main, ["demo", "--data", str(data), "--no-serve"])
     assert again.exit_code == 0 and "already analysed" in again.output and "PLC2-MIXER" in again.output
 
