@@ -18,7 +18,7 @@ from sqlalchemy import func, select
 
 from plantwarden.auth.roles import PERMISSIONS, ROLES, allowed
 from plantwarden.core.alerts import STATES
-from plantwarden.core.errors import Conflict, InvalidInput
+from plantwarden.core.errors import Conflict, InvalidInput, NotFound
 from plantwarden.store.models import AuditEntryRow, BaselinePairRow
 from plantwarden.web import queries
 from plantwarden.web.security import (
@@ -46,7 +46,7 @@ SEVERITY_COLORS = {"critical": "#8b0000", "high": "#d9480f", "medium": "#e0a800"
 NAV = (("/", "Overview", "dashboards.read"), ("/assets", "Assets", "dashboards.read"),
        ("/map", "Network map", "dashboards.read"), ("/alerts", "Alerts", "dashboards.read"),
        ("/captures", "Captures", "dashboards.read"), ("/vulns", "Vulnerabilities", "dashboards.read"),
-       ("/suppliers", "Suppliers", "dashboards.read"), ("/baselines", "Baselines", "dashboards.read"),
+       ("/sboms", "SBOMs", "dashboards.read"), ("/suppliers", "Suppliers", "dashboards.read"), ("/baselines", "Baselines", "dashboards.read"),
        ("/audit", "Audit log", "audit.read"), ("/settings", "Settings", "dashboards.read"))
 
 
@@ -250,9 +250,10 @@ def assets_csv(request: Request, user: Annotated[WebUser, Depends(need("reports.
 def asset(request: Request, user: Read, asset_id: int) -> Response:
     with request.app.state.store.read() as s:
         found = queries.asset_detail(s, asset_id)
+        sboms = queries.asset_sboms(s, found["ip"]) if found is not None else []
     if found is None:
         raise HTTPException(404, f"no asset with id {asset_id}")
-    return render(request, "asset.html", user, a=found)
+    return render(request, "asset.html", user, a=found, sboms=sboms)
 
 
 # -- map ------------------------------------------------------------------------------------------
@@ -470,9 +471,184 @@ def vuln_match(request: Request, user: Annotated[WebUser, Depends(need("findings
 
 
 @router.get("/suppliers")
-def suppliers(request: Request, user: Read) -> Response:
-    reports, _ = request.app.state.store.supplier_report(False)
-    return render(request, "suppliers.html", user, reports=reports)
+def suppliers(request: Request, user: Read, questionnaire: str = "default") -> Response:
+    store = request.app.state.store
+    reports, _ = store.supplier_report(False)
+    with store.read() as s:
+        notes = queries.supplier_notes(s)
+        names = queries.questionnaire_names(s)
+    try:
+        q = store.questionnaire(questionnaire[:64])
+    except (NotFound, InvalidInput):
+        q = store.questionnaire("default")
+    return render(request, "suppliers.html", user, reports=reports, notes=notes, questionnaire=q,
+                  questionnaires=names, answers=("yes", "partial", "no", "n/a"))
+
+
+# -- supplier editing (as plantwarden suppliers add|update|assess|clause|clause-done) ------------------
+
+SupplierEdit = Annotated[WebUser, Depends(need("suppliers.edit"))]
+_SUPPLIER_ERRORS = (InvalidInput, Conflict, NotFound)
+
+
+def _hosts(text: str) -> list[str]:
+    """Addresses or networks typed in one field, separated by spaces, commas or new lines."""
+    return text.replace(",", " ").split()
+
+
+def _text(form: Any, key: str, limit: int) -> str | None:
+    """A text field of a form, None when it was not sent; InvalidInput when longer than ``limit``."""
+    v = form.get(key)
+    if v is None:
+        return None
+    if not isinstance(v, str):
+        raise InvalidInput(f"{key}: text expected")
+    if len(v) > limit:
+        raise InvalidInput(f"{key}: at most {limit} characters")
+    return v.strip()
+
+
+@router.post("/suppliers")
+def supplier_add(request: Request, user: SupplierEdit, name: Annotated[str, Form(max_length=200)],
+                 vendor: Annotated[str, Form(max_length=200)] = "", contact: Annotated[str, Form(max_length=500)] = "",
+                 notes: Annotated[str, Form(max_length=4000)] = "",
+                 remote_hosts: Annotated[str, Form(max_length=20000)] = "") -> Response:
+    try:
+        _store(request, user).add_supplier(name.strip(), vendor.strip() or None, contact.strip() or None,
+                                           notes.strip() or None, _hosts(remote_hosts))
+    except _SUPPLIER_ERRORS as exc:
+        return back(request, user, "/suppliers", err=str(exc))
+    return back(request, user, "/suppliers", ok=f"supplier {name.strip()} added")
+
+
+@router.post("/suppliers/update")
+async def supplier_update(request: Request, user: SupplierEdit) -> Response:
+    """Only the fields the form sends change (an empty one is cleared), as ``suppliers update``."""
+    form = await request.form()
+    try:
+        name = _text(form, "name", 200) or ""
+        if not name:
+            raise InvalidInput("say which supplier to update")
+        contact, notes = _text(form, "contact", 500), _text(form, "notes", 4000)
+        hosts = _text(form, "remote_hosts", 20000)
+        _store(request, user).update_supplier(name, contact, notes, None if hosts is None else _hosts(hosts))
+    except _SUPPLIER_ERRORS as exc:
+        return back(request, user, "/suppliers", err=str(exc))
+    return back(request, user, "/suppliers", ok=f"supplier {name} updated")
+
+
+@router.post("/suppliers/assess")
+async def supplier_assess(request: Request, user: SupplierEdit) -> Response:
+    """An assessment: one field ``answer:<question id>`` per question (yes, partial, no, n/a)."""
+    form = await request.form()
+    qname = "default"
+    try:
+        name = _text(form, "name", 200) or ""
+        qname = _text(form, "questionnaire", 64) or "default"
+        assessor = _text(form, "assessor", 200) or user.username
+        if not name:
+            raise InvalidInput("say which supplier was assessed")
+        answers: dict[str, Any] = {}
+        for key in form:
+            if key.startswith("answer:") and len(answers) < 500:
+                answers[key[len("answer:"):][:64]] = _text(form, key, 16) or ""
+        score, risk, review = _store(request, user).assess_supplier(name, answers, qname, assessor)
+    except _SUPPLIER_ERRORS as exc:
+        return back(request, user, "/suppliers", err=str(exc), questionnaire=qname if qname != "default" else "")
+    return back(request, user, "/suppliers", ok=f"supplier {name}: score {score:.0f}/100, risk {risk}; next review "
+                f"{time.strftime('%Y-%m-%d', time.gmtime(review))}")
+
+
+@router.post("/suppliers/clauses")
+def supplier_clause(request: Request, user: SupplierEdit, name: Annotated[str, Form(max_length=200)],
+                    clause: Annotated[str, Form(max_length=4000)], due: Annotated[str, Form(max_length=64)]) -> Response:
+    from plantwarden.web.api import parse_when
+
+    try:
+        t = parse_when(due, "due")
+        cid = _store(request, user).add_clause(name.strip(), clause, t)
+    except _SUPPLIER_ERRORS as exc:
+        return back(request, user, "/suppliers", err=str(exc))
+    return back(request, user, "/suppliers", ok=f"clause {cid} of {name.strip()} due "
+                f"{time.strftime('%Y-%m-%d %H:%M', time.gmtime(t))} UTC")
+
+
+@router.post("/suppliers/clauses/{clause_id}/done")
+def supplier_clause_done(request: Request, clause_id: int, user: SupplierEdit,
+                         note: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    try:
+        _store(request, user).clause_done(clause_id, note.strip() or None)
+    except _SUPPLIER_ERRORS as exc:
+        return back(request, user, "/suppliers", err=str(exc))
+    return back(request, user, "/suppliers", ok=f"clause {clause_id} met")
+
+
+# -- SBOMs (docs/vulns.md, "SBOM, VEX and OSV") -----------------------------------------------------
+
+#: the largest SBOM the upload form takes (the file is read whole and parsed in the service)
+MAX_SBOM_UPLOAD = 64 * 1024 ** 2
+#: components and findings listed on an SBOM's page at most
+SBOM_ROWS = 5000
+
+
+@router.get("/sboms")
+def sboms(request: Request, user: Read) -> Response:
+    with request.app.state.store.read() as s:
+        items = queries.sboms(s)
+    return render(request, "sboms.html", user, items=items, limit_mib=MAX_SBOM_UPLOAD // 1024 ** 2)
+
+
+@router.get("/sboms/{sbom_id}")
+def sbom_page(request: Request, user: Read, sbom_id: int) -> Response:
+    from plantwarden.store.models import AssetRow
+    from plantwarden.store.sbom import sbom_document
+
+    store = request.app.state.store
+    try:
+        doc = sbom_document(store, sbom_id)
+    except NotFound as exc:
+        raise HTTPException(404, str(exc)) from None
+    with store.read() as s:
+        vex = queries.sbom_vex(s, sbom_id)
+        asset_id = s.scalar(select(AssetRow.id).where(AssetRow.ip == doc["asset"])) if doc["asset"] else None
+    open_states = queries.OPEN_COMPONENT_STATES
+    return render(request, "sbom.html", user, d=doc, vex=vex, asset_id=asset_id, limit=SBOM_ROWS,
+                  open_findings=sum(1 for f in doc["findings"] if f["state"] in open_states))
+
+
+def _read_limited(src: Any, limit: int) -> bytes:
+    """The upload's bytes; InvalidInput when there are more than ``limit``."""
+    chunks, size = [], 0
+    while chunk := src.read(1 << 20):
+        size += len(chunk)
+        if size > limit:
+            raise InvalidInput(f"larger than {limit // 1024 ** 2} MiB: not read as an SBOM")
+        chunks.append(chunk)
+    return b"".join(chunks)
+
+
+@router.post("/sboms")
+def sbom_upload(request: Request, file: UploadFile, user: Annotated[WebUser, Depends(need("findings.edit"))],
+                asset: Annotated[str, Form(max_length=64)] = "", product: Annotated[str, Form(max_length=500)] = "",
+                name: Annotated[str, Form(max_length=500)] = "") -> Response:
+    from plantwarden.store.sbom import import_sbom
+
+    fname = (file.filename or "upload.sbom").replace("\\", "/").rsplit("/", 1)[-1][:200] or "upload.sbom"
+    try:
+        data = _read_limited(file.file, MAX_SBOM_UPLOAD)
+        res = import_sbom(_store(request, user), data, fname, asset.strip() or None, product.strip() or None,
+                          name.strip() or None)
+    except InvalidInput as exc:
+        return back(request, user, "/sboms", err=f"{fname[:100]}: {str(exc)[:500]}")
+    if not res.created:
+        return back(request, user, "/sboms", ok=f"sbom {res.sbom_id}: the same file was imported before for this "
+                    "asset and product; unchanged")
+    line = f"sbom {res.sbom_id}: {res.components} components imported from {fname[:100]}"
+    if res.matched is not None:
+        m = res.matched
+        line += (f"; matched {m.advisories} OSV records: {len(m.new)} new findings"
+                 + (f", {len(m.decided_by_vex)} decided by stored VEX" if m.decided_by_vex else ""))
+    return back(request, user, "/sboms", ok=line)
 
 
 # -- baselines and change windows -----------------------------------------------------------------

@@ -477,3 +477,106 @@ def captures(s: Session, limit: int = 200) -> list[dict[str, Any]]:
     rows = s.scalars(select(CaptureRow).order_by(CaptureRow.id.desc()).limit(limit))
     return [{"id": c.id, "sha256": c.sha256, "name": c.name, "size": c.size, "packets": c.packets,
              "first_ts": c.first_ts, "last_ts": c.last_ts, "analyzed_at": c.analyzed_at} for c in rows]
+
+
+# -- SBOMs (docs/vulns.md, "SBOM, VEX and OSV") -----------------------------------------------------
+
+#: component finding states that still want attention (no VEX statement has cleared them)
+OPEN_COMPONENT_STATES = ("open", "affected", "under_investigation")
+
+
+def sboms(s: Session) -> list[dict[str, Any]]:
+    """The imported SBOMs, newest first, with their component count and open component findings."""
+    from plantwarden.store.models import ComponentFindingRow, SbomComponentRow, SbomRow
+    from plantwarden.store.sbom import sbom_summary
+
+    counts = dict(s.execute(select(SbomComponentRow.sbom_id, func.count())
+                            .where(SbomComponentRow.subject.is_(False)).group_by(SbomComponentRow.sbom_id)).all())
+    found: dict[int, dict[str, int]] = {}
+    q = (select(SbomComponentRow.sbom_id, ComponentFindingRow.state, func.count())
+         .join(ComponentFindingRow, ComponentFindingRow.component_id == SbomComponentRow.id)
+         .group_by(SbomComponentRow.sbom_id, ComponentFindingRow.state))
+    for sbom_id, state, n in s.execute(q):
+        found.setdefault(sbom_id, {})[state] = int(n)
+    out = []
+    for row in s.scalars(select(SbomRow).order_by(SbomRow.id.desc())):
+        item = sbom_summary(row, int(counts.get(row.id, 0)))
+        states = found.get(row.id, {})
+        item["open_findings"] = sum(states.get(st, 0) for st in OPEN_COMPONENT_STATES)
+        item["findings"] = sum(states.values())
+        out.append(item)
+    ips = {i["asset"] for i in out if i["asset"]}
+    ids = dict(s.execute(select(AssetRow.ip, AssetRow.id).where(AssetRow.ip.in_(ips))).all()) if ips else {}
+    for i in out:
+        i["asset_id"] = ids.get(i["asset"])
+    return out
+
+
+def asset_sboms(s: Session, ip: str) -> list[dict[str, Any]]:
+    """The SBOMs imported for the asset at ``ip`` (for its page's link)."""
+    from plantwarden.store.models import SbomRow
+
+    return [{"id": r.id, "name": r.name, "version": r.version, "product": r.product}
+            for r in s.scalars(select(SbomRow).where(SbomRow.asset_ip == ip).order_by(SbomRow.id))]
+
+
+def _purl_base(purl: str | None) -> str | None:
+    """A purl without its version, qualifiers and subpath (``pkg:type/namespace/name``); None when it
+    does not read as a purl."""
+    if not purl:
+        return None
+    from packageurl import PackageURL
+
+    try:
+        p = PackageURL.from_string(purl.strip())
+    except (ValueError, TypeError):
+        return None
+    return str(PackageURL(type=p.type, namespace=p.namespace, name=p.name)).lower()
+
+
+def sbom_vex(s: Session, sbom_id: int) -> list[dict[str, Any]]:
+    """The stored VEX documents that apply to an SBOM: those that decided one of its component findings,
+    and those with a statement naming one of its components or its subject (by purl without the
+    version, or by product name); with how many of their statements do."""
+    from plantwarden.store.models import ComponentFindingRow, SbomComponentRow, VexDocumentRow
+
+    comps = list(s.execute(select(SbomComponentRow.purl, SbomComponentRow.name, SbomComponentRow.subject)
+                           .where(SbomComponentRow.sbom_id == sbom_id)))
+    bases = {b for b in (_purl_base(p) for p, _, _ in comps) if b}
+    subject_names = {n.strip().lower() for _, n, subj in comps if subj and n}
+    deciders = set(s.scalars(select(ComponentFindingRow.vex_document).distinct()
+                             .join(SbomComponentRow, SbomComponentRow.id == ComponentFindingRow.component_id)
+                             .where(SbomComponentRow.sbom_id == sbom_id,
+                                    ComponentFindingRow.vex_document.is_not(None))))
+    out = []
+    for row in s.scalars(select(VexDocumentRow).order_by(VexDocumentRow.id)):
+        naming = 0
+        for st in row.statements if isinstance(row.statements, list) else ():
+            if not isinstance(st, dict):
+                continue
+            purl = st.get("purl") if isinstance(st.get("purl"), str) else None
+            pname = st.get("product_name") if isinstance(st.get("product_name"), str) else None
+            if (_purl_base(purl) in bases) or (pname is not None and pname.strip().lower() in subject_names):
+                naming += 1
+        decided = (row.document_id is not None and row.document_id in deciders) or row.source in deciders
+        if naming or decided:
+            out.append({"id": row.id, "document": row.document_id, "format": row.format, "source": row.source,
+                        "statements": len(row.statements or ()), "naming": naming, "decided": decided,
+                        "imported_at": row.imported_at, "imported_by": row.imported_by})
+    return out
+
+
+# -- suppliers (docs/suppliers.md) ------------------------------------------------------------------
+
+def supplier_notes(s: Session) -> dict[str, str | None]:
+    """supplier name -> its notes (the report leaves them out; the edit form shows them)."""
+    from plantwarden.store.models import SupplierRow
+
+    return dict(s.execute(select(SupplierRow.name, SupplierRow.notes)).all())
+
+
+def questionnaire_names(s: Session) -> list[str]:
+    """The questionnaires an assessment can answer: the default one and every stored one."""
+    from plantwarden.store.models import QuestionnaireRow
+
+    return sorted({"default", *s.scalars(select(QuestionnaireRow.name))})

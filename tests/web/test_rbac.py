@@ -15,7 +15,7 @@ from plantwarden.web.security import Need
 PUBLIC = {("GET", "/login"), ("POST", "/login")}
 #: path parameters: values that exist in the demo database or harmlessly do not
 PARAMS = {"asset_id": "1", "alert_id": "1", "job_id": "999999", "window_id": "999999", "token_id": "999999", "finding_id": "999999", "sbom_id": "999999",
-          "username": "no-such-user"}
+          "clause_id": "999999", "username": "no-such-user"}
 
 
 def _permission(route: APIRoute) -> tuple[bool, str | None]:
@@ -109,3 +109,8 @@ def test_navigation_shows_what_the_role_may_open(client_for: Any, role: str) -> 
     assert ('name="ids"' in alerts) == allowed(role, "alerts.triage")
     caps = client_for(role).get("/captures").text
     assert ('type="file"' in caps) == allowed(role, "captures.upload")
+    assert 'href="/sboms"' in html
+    sboms = client_for(role).get("/sboms").text
+    assert ('type="file"' in sboms) == allowed(role, "findings.edit")
+    suppliers = client_for(role).get("/suppliers").text
+    assert ('id="supplier-add"' in suppliers) == allowed(role, "suppliers.edit")
