@@ -323,7 +323,10 @@ def demo(data_dir: Path, no_serve: bool, host: str, port: int) -> None:
     model_path = _demo_process_model(data_dir)
     db = str(data_dir / "plantwarden.db")
     with open_store(db, create=True) as store:
-        _analyze_one(store, str(capture), process_model=load_process_model(str(model_path)))
+        from plantwarden.store.process import add_model
+
+        add_model(store, model_path.read_bytes(), "demo plant, three normal days")  # the active model
+        _analyze_one(store, str(capture))
         from plantwarden.inventory.export import sort_assets, sort_communications
 
         click.echo("\nAssets\n")

@@ -10,8 +10,8 @@ import click
 if TYPE_CHECKING:
     from plantwarden.ml.series import Point
 
-from plantwarden.cli.common import echo_json
-from plantwarden.cli.render import safe, table
+from plantwarden.cli.common import db_option, echo_json, open_store
+from plantwarden.cli.render import fmt_ts_short, safe, table
 
 
 def _record(captures: tuple[str, ...]) -> list[dict[str, Point]]:
@@ -147,8 +147,13 @@ def _inputs(captures: tuple[str, ...], historian: tuple[Path, ...], mapping: Pat
 
 @ml_group.command("train")
 @click.argument("captures", nargs=-1, type=click.Path(dir_okay=False, exists=True, path_type=str))
-@click.option("--model", "out", metavar="FILE", required=True, type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--model", "out", metavar="FILE", default=None, type=click.Path(dir_okay=False, path_type=Path),
               help="Where to write the model file.")
+@click.option("--store", "keep", is_flag=True,
+              help="Keep the model in the store (--db) and make it the active one (analyze, watch and the "
+                   "dashboard's uploads use it).")
+@click.option("--name", metavar="NAME", default=None, help="The stored model's name (default: from the inputs).")
+@db_option
 @click.option("--step", metavar="SECONDS", type=click.FloatRange(min=0.001), default=1.0, show_default=True,
               help="Seconds between two rows of the time grid (captures).")
 @click.option("--kind", type=click.Choice(["ensemble", "pca", "forecast", "mset", "iforest"]), default="ensemble",
@@ -163,15 +168,17 @@ def _inputs(captures: tuple[str, ...], historian: tuple[Path, ...], mapping: Pat
               help="Consistency rules over the points (YAML list; docs/ml.md), kept in the model.")
 @_HISTORIAN
 @_MAPPING
-def train_command(captures: tuple[str, ...], out: Path, step: float, kind: str, keys: str | None,
-                  types_file: Path | None, rules_file: Path | None, historian: tuple[Path, ...],
-                  mapping: Path | None) -> None:
+def train_command(captures: tuple[str, ...], out: Path | None, keep: bool, name: str | None, db: str, step: float,
+                  kind: str, keys: str | None, types_file: Path | None, rules_file: Path | None,
+                  historian: tuple[Path, ...], mapping: Path | None) -> None:
     """Train a process model on captures (or historian exports) of normal operation, each its own run,
     calibrate it on their last 30 %, and write it; use it with plantwarden analyze --process-model FILE
     or plantwarden ml score."""
     from plantwarden.ml.process import train, train_frames
 
     _inputs(captures, historian, mapping)
+    if out is None and not keep:
+        raise click.UsageError("say where the model goes: --model FILE, --store, or both")
     chosen = [k.strip() for k in keys.split(",") if k.strip()] if keys else None
     try:
         if historian:
@@ -191,8 +198,18 @@ def train_command(captures: tuple[str, ...], out: Path, step: float, kind: str, 
         except (OSError, UnicodeDecodeError, yaml.YAMLError, ValueError) as exc:
             raise click.BadParameter(f"{safe(str(rules_file))}: {safe(str(exc).splitlines()[0])}",
                                      param_hint="--rules") from None
-    model.save(out)
-    click.echo(f"model {safe(str(out))}: {kind}, {len(model.points)} points, {model.info['rows']} rows of "
+    where = []
+    if out is not None:
+        model.save(out)
+        where.append(safe(str(out)))
+    if keep:
+        from plantwarden.store import process as stored
+
+        label = name or f"{kind} of {Path((captures or tuple(str(h) for h in historian))[0]).stem}"
+        with open_store(db, create=True) as store:
+            kept = stored.add_model(store, model.dumps(), label)
+        where.append(f"process model {kept['id']} ({safe(kept['name'])}, active) of the store")
+    click.echo(f"model {' and '.join(where)}: {kind}, {len(model.points)} points, {model.info['rows']} rows of "
                f"{model.step:g} s from {model.info['runs']} runs, threshold {model.detector.threshold:.4g}")
     for k in model.points:
         click.echo(f"  {safe(k)} ({model.types[k].dtype})")
@@ -258,9 +275,87 @@ def score_command(captures: tuple[str, ...], model_path: Path, historian: tuple[
     if fmt == "json":
         echo_json(rows)
         return
-    from plantwarden.cli.render import fmt_ts_short
-
     click.echo(table(["source", "start", "end", "rows", "peak", "top points"],
                      [[r["source"], fmt_ts_short(r["start"]), fmt_ts_short(r["end"]), r["rows"], f"{r['peak']:.4g}",
                        ", ".join(f"{t['point']} ({t['share']:.0%})" for t in r["top"])] for r in rows]))
     click.echo(f"{len(rows)} anomalies (threshold {model.detector.threshold:.4g})")
+
+
+@ml_group.command("models")
+@click.option("--format", "fmt", type=click.Choice(["table", "json"]), default="table", show_default=True,
+              help="Output format.")
+@db_option
+def models_command(fmt: str, db: str) -> None:
+    """The process models kept in the store; the active one judges new captures."""
+    from plantwarden.store import process as stored
+
+    with open_store(db, create=False) as store:
+        items = stored.list_models(store)
+    if fmt == "json":
+        echo_json(items)
+        return
+    if not items:
+        click.echo("no process models (plantwarden ml train CAPTURE... --store)")
+        return
+    click.echo(table(["id", "active", "name", "kind", "points", "rows", "created", "by"],
+                     [[m["id"], "yes" if m["active"] else "", m["name"], m["kind"], len(m["points"]),
+                       m["info"].get("rows", ""), fmt_ts_short(m["created_at"]), m["created_by"]] for m in items]))
+
+
+def _by_id(action: str, model_id: int, db: str) -> None:
+    from plantwarden.core.errors import NotFound
+    from plantwarden.store import process as stored
+
+    with open_store(db, create=False) as store:
+        try:
+            getattr(stored, action)(store, model_id)
+        except NotFound as exc:
+            raise click.ClickException(safe(str(exc))) from None
+
+
+@ml_group.command("activate")
+@click.argument("model_id", metavar="ID", type=int)
+@db_option
+def activate_command(model_id: int, db: str) -> None:
+    """Make stored model ID the active one."""
+    _by_id("activate", model_id, db)
+    click.echo(f"process model {model_id} is the active one")
+
+
+@ml_group.command("deactivate")
+@db_option
+def deactivate_command(db: str) -> None:
+    """No active model: process.anomaly is silent unless a model file is named."""
+    from plantwarden.store import process as stored
+
+    with open_store(db, create=False) as store:
+        stored.deactivate(store)
+    click.echo("no process model is active")
+
+
+@ml_group.command("remove")
+@click.argument("model_id", metavar="ID", type=int)
+@db_option
+def remove_command(model_id: int, db: str) -> None:
+    """Remove stored model ID."""
+    _by_id("remove", model_id, db)
+    click.echo(f"process model {model_id} removed")
+
+
+@ml_group.command("export")
+@click.argument("model_id", metavar="ID", type=int)
+@click.option("--output", "output", metavar="FILE", required=True, type=click.Path(dir_okay=False, path_type=Path),
+              help="Where to write the model file.")
+@db_option
+def export_command(model_id: int, output: Path, db: str) -> None:
+    """Write stored model ID to a model file (for plantwarden ml score or another site)."""
+    from plantwarden.core.errors import NotFound
+    from plantwarden.store import process as stored
+
+    with open_store(db, create=False) as store:
+        try:
+            data = stored.model_bytes(store, model_id)
+        except NotFound as exc:
+            raise click.ClickException(safe(str(exc))) from None
+    output.write_bytes(data)
+    click.echo(f"process model {model_id} -> {safe(str(output))}")

@@ -49,6 +49,10 @@ class ProcessModel:
     def save(self, path: str | Path) -> Path:
         return persist.save(self.detector, path, info=self.info_dict())
 
+    def dumps(self) -> bytes:
+        """The model file's bytes."""
+        return persist.dumps(self.detector, info=self.info_dict())
+
     def info_dict(self) -> dict[str, Any]:
         extra = {"rules": self.rules.to_dict()} if self.rules is not None and self.rules.rules else {}
         return {**self.info, **extra, "points": list(self.points), "step": self.step,
@@ -58,16 +62,20 @@ class ProcessModel:
 
 def load(path: str | Path) -> ProcessModel:
     """A model file written by ``ProcessModel.save`` (``ValueError`` when it is not one)."""
-    data = Path(path).read_bytes()
+    return load_bytes(Path(path).read_bytes(), Path(path).name)
+
+
+def load_bytes(data: bytes, name: str = "the model") -> ProcessModel:
+    """``load`` of the file's bytes; ``name`` names it in errors."""
     detector = persist.loads(data)
     info = dict(persist.read_meta(data).get("info") or {})
     points = info.get("points")
     step = info.get("step")
     if not isinstance(points, list) or not all(isinstance(p, str) for p in points) \
             or not isinstance(step, (int, float)) or not step > 0:
-        raise ValueError(f"{Path(path).name}: a model file, but not of process values (no points and step)")
+        raise ValueError(f"{name}: a model file, but not of process values (no points and step)")
     if len(points) != len(detector.columns):
-        raise ValueError(f"{Path(path).name}: {len(points)} points for {len(detector.columns)} columns")
+        raise ValueError(f"{name}: {len(points)} points for {len(detector.columns)} columns")
     types = {}
     for k, t in (info.get("types") or {}).items():
         if isinstance(t, Mapping):
@@ -79,9 +87,9 @@ def load(path: str | Path) -> ProcessModel:
         try:
             rules = RuleSet.from_dict(dict(info["rules"]))
         except (KeyError, TypeError, ValueError) as exc:
-            raise ValueError(f"{Path(path).name}: its consistency rules cannot be read ({exc})") from None
+            raise ValueError(f"{name}: its consistency rules cannot be read ({exc})") from None
         if rules.columns != tuple(points):
-            raise ValueError(f"{Path(path).name}: its consistency rules are about other points")
+            raise ValueError(f"{name}: its consistency rules are about other points")
     return ProcessModel(detector, tuple(points), types, float(step), rest, rules)
 
 

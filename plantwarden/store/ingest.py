@@ -48,9 +48,13 @@ class IngestResult:
 def context_from(store: Store, options: Mapping[str, Mapping[str, Any]] | None = None,
                  baseline: Baseline | None = None, process_model: Any = None) -> Context:
     """The detections' context: the hosts and (client, server, protocol) pairs the store knows now, the
-    stored indicators of compromise, and the baseline (``baseline``, else the stored one; None when it
-    is empty and does not learn)."""
+    stored indicators of compromise, the baseline (``baseline``, else the stored one; None when it
+    is empty and does not learn) and the process model (``process_model``, else the store's active one)."""
     bl = baseline if baseline is not None else store.baseline()
+    if process_model is None:
+        from plantwarden.store.process import active_model
+
+        process_model = active_model(store)  # the store's active process model, if it has one
     return Context(known_hosts=store.known_hosts(), known_pairs=store.known_pairs(), options=dict(options or {}),
                    indicators=store.indicator_matcher(),
                    baseline=bl if bl else None, process_model=process_model)

@@ -13,6 +13,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -629,3 +630,20 @@ class VexDocumentRow(Base):
     statements: Mapped[list[dict[str, Any]]] = mapped_column(JSON)
     imported_at: Mapped[float] = mapped_column(Double)
     imported_by: Mapped[str] = mapped_column(String(200))
+
+
+class ProcessModelRow(Base):
+    """A process model (plantwarden.ml.process) kept in the store; the active one judges new captures."""
+
+    __tablename__ = "process_models"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(32))
+    points: Mapped[list[str]] = mapped_column(JSON)
+    info: Mapped[dict[str, Any]] = mapped_column(JSON)
+    data: Mapped[bytes] = mapped_column(LargeBinary)  # the model file (npz, no pickle)
+    sha256: Mapped[str] = mapped_column(String(64), index=True)
+    active: Mapped[bool] = mapped_column(Boolean)
+    created_at: Mapped[float] = mapped_column(Double)
+    created_by: Mapped[str] = mapped_column(String(200))
