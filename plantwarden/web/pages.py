@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import dataclasses
 import io
+import logging
 import secrets
 import threading
 import time
@@ -640,6 +641,11 @@ def sbom_upload(request: Request, file: UploadFile, user: Annotated[WebUser, Dep
                           name.strip() or None)
     except InvalidInput as exc:
         return back(request, user, "/sboms", err=f"{fname[:100]}: {str(exc)[:500]}")
+    except (ValueError, LookupError, RecursionError, TypeError):
+        # a file the reader should have refused with InvalidInput: still a message, not a 500, and logged
+        logging.getLogger(__name__).exception("SBOM upload %r could not be read", fname)
+        return back(request, user, "/sboms", err=f"{fname[:100]}: cannot be read as an SBOM (an unexpected error, "
+                    "logged by the service)")
     if not res.created:
         return back(request, user, "/sboms", ok=f"sbom {res.sbom_id}: the same file was imported before for this "
                     "asset and product; unchanged")

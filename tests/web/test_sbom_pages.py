@@ -158,6 +158,7 @@ XXE = (b'<?xml version="1.0"?><!DOCTYPE bom [<!ENTITY x SYSTEM "file:///etc/pass
     ("latin1.spdx", b"SPDXVersion: SPDX-2.3\nPackageName: \xff\xfe\n", {}, ""),
     ("empty.json", b"", {}, "empty"),
     ("cut.json", PLC.read_bytes()[:300], {}, "JSON"),
+    ("encoding.xml", b'<?xml version="1.0" encoding="x-nope"?><bom/>', {}, "unknown encoding"),
     ("plc.json", PLC.read_bytes(), {"asset": "not-an-ip"}, "not an IP address"),
 ])
 def test_broken_or_hostile_files_give_a_flash_error(app: Any, client_for: Any, name: str, data: bytes,
@@ -226,3 +227,33 @@ def test_roles_and_csrf(app: Any, client_for: Any) -> None:
     r = eng.post("/sboms", files={"file": ("plc.json", PLC.read_bytes())}, data={"csrf_token": form_token},
                  follow_redirects=False)
     assert r.status_code == 303 and len(sbom_ids(app)) == 1
+
+
+@pytest.mark.parametrize("sample", sorted(p.name for p in DATA.iterdir() if p.is_file()))
+def test_every_cut_of_the_samples_is_a_message_or_an_sbom(app: Any, client_for: Any, sample: str) -> None:
+    """Truncated at many places, each sample file is imported or refused with a message, never a 500."""
+    data = (DATA / sample).read_bytes()
+    c = client_for("admin")
+    for cut in sorted({1, 2, 7, *range(13, len(data), max(1, len(data) // 23))}):
+        r = upload(c, f"cut-{cut}-{sample}", data[:cut])
+        assert r.status_code == 303, (sample, cut, r.status_code, r.text[:300])
+        kind = re.search(r'class="flash (ok|err)"', c.get(r.headers["location"]).text)
+        assert kind, (sample, cut)
+
+
+def test_an_unexpected_reader_error_is_a_message_and_logged(app: Any, client_for: Any,
+                                                             monkeypatch: pytest.MonkeyPatch,
+                                                             caplog: pytest.LogCaptureFixture) -> None:
+    import plantwarden.vulns.sbom as reader
+
+    def broken(*args: Any, **kwargs: Any) -> Any:
+        raise LookupError("unknown encoding: x-nope")
+
+    monkeypatch.setattr(reader, "load_sbom", broken)
+    c = client_for("admin")
+    with caplog.at_level("ERROR", logger="plantwarden.web.pages"):
+        r = upload(c, "odd.xml", PLC.read_bytes())
+    assert r.status_code == 303
+    assert flash(c.get(r.headers["location"])) == "odd.xml: cannot be read as an SBOM (an unexpected error, logged by the service)"
+    assert "odd.xml" in caplog.text and "LookupError" in caplog.text
+    assert sbom_ids(app) == []
