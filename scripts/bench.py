@@ -31,7 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from types import ModuleType
 
@@ -101,6 +101,15 @@ def count_packets(path: Path) -> int:
 
 def analyze_cmd(python: str, capture: Path, db: Path, code: str = CLI, extra: tuple[str, ...] = ()) -> list[str]:
     return [python, "-c", code, "analyze", str(capture), "--db", str(db), *extra]
+
+
+def train_model(python: str, capture: Path, tmp: Path) -> tuple[Path, int]:
+    """A process model of the capture's varying values (``plantwarden ml train``): its path and points."""
+    model = tmp / "process-model.npz"
+    out = tmp / "train.out"
+    run_child([python, "-c", CLI, "ml", "train", str(capture), "--model", str(model)], out, cwd=ROOT)
+    points = sum(1 for line in out.read_text().splitlines() if line.startswith("  ") and "rule:" not in line)
+    return model, points
 
 
 def best(runs: list[Run]) -> Run:
@@ -241,6 +250,10 @@ def main(argv: list[str] | None = None) -> int:
         m_runs = bench_analyze(args.python, capture, args.runs, tmp, MODBUS_ONLY)
         log(f"analyze --detections none x{args.runs}")
         n_runs = bench_analyze(args.python, capture, args.runs, tmp, NO_DETECTIONS)
+        log("ml train (a process model of every varying value of the capture)")
+        model, points = train_model(args.python, capture, tmp)
+        log(f"analyze --process-model ({points} points) x{args.runs}")
+        p_runs = bench_analyze(args.python, capture, args.runs, tmp, ("--process-model", str(model)))
         t_runs: list[Run] = []
         t_lines = 0
         if tshark:
@@ -266,7 +279,7 @@ def main(argv: list[str] | None = None) -> int:
                 big.unlink()
 
     report = render(Results(capture, packets, args.runs, a_runs, m_runs, n_runs, t_runs, t_lines, a_start, t_start,
-                            stats, scale, info), argv)
+                            stats, scale, info, p_runs, points), argv)
     if args.out:
         args.out.parent.mkdir(parents=True, exist_ok=True)
         args.out.write_text(report)
@@ -291,6 +304,8 @@ class Results:
     stats: pstats.Stats
     scale: list[tuple[int, Run]]
     info: list[tuple[str, str]]
+    p_runs: list[Run] = field(default_factory=list)  # analyze --process-model
+    p_points: int = 0  # points of that model
 
 
 def _net_rate(packets: int, run: Run, start: Run | None) -> str:
@@ -336,6 +351,12 @@ def render(res: Results, argv: list[str] | None) -> str:
         f"{', '.join(f'{r.wall:.2f}' for r in res.n_runs)} | {fmt_rate(packets, nd.wall)} | - | "
         f"{_net_rate(packets, nd, res.a_start)} | {nd.maxrss_kib / 1024:.0f} |",
     ]
+    if res.p_runs:
+        pm = best(res.p_runs)
+        lines.append(
+            f"| plantwarden, with a process model of {res.p_points} points | {what[:-1]} --process-model MODEL` | "
+            f"{pm.wall:.2f} | {', '.join(f'{r.wall:.2f}' for r in res.p_runs)} | {fmt_rate(packets, pm.wall)} | - | "
+            f"{_net_rate(packets, pm, res.a_start)} | {pm.maxrss_kib / 1024:.0f} |")
     if t_runs:
         t = best(t_runs)
         t_start = f"{res.t_start.wall:.2f}" if res.t_start else "-"

@@ -57,14 +57,17 @@ class ProcessAnomaly(Detection):
         super().__init__(context)
         self.model = context.process_model
         self.top = max(1, int(self.opts["top"]))
-        self.recorder = ValueRecorder(max_points=100_000, max_samples=2, track=True)
         self.builder: Any = None
         self.scorer: Any = None
+        wanted: frozenset[str] | None = frozenset()
         if self.model is not None:
             from plantwarden.ml.models import OnlineScorer
             from plantwarden.ml.process import RowBuilder
             self.builder = RowBuilder(self.model)
+            wanted = frozenset(self.builder.index) | frozenset(self.builder.pair_of)
             self.scorer = OnlineScorer(self.model.detector, top=self.top)
+        # only the model's points are followed, the last value of each
+        self.recorder = ValueRecorder(max_points=100_000, max_samples=2, track=True, wanted=wanted)
         #: the last rows scored: (time, row, score, contributions)
         self.recent: deque[tuple[float, Any, float, Any]] = deque(maxlen=BEFORE)
         self.run: list[tuple[float, Any, float, Any]] = []  # rows of the run going on (empty: none)

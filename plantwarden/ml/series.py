@@ -134,8 +134,12 @@ def _int(v: Any) -> int | None:
 class ValueRecorder:
     """A sensor sink that keeps per-point series of the process values seen (see the module's doc)."""
 
-    def __init__(self, max_points: int = 20_000, max_samples: int = 200_000, track: bool = False) -> None:
+    def __init__(self, max_points: int = 20_000, max_samples: int = 200_000, track: bool = False,
+                 wanted: frozenset[str] | None = None) -> None:
         self.track = track
+        #: only these point keys are kept (None: all); a scorer needs just its model's points
+        self.wanted = wanted
+        self._prefixes = frozenset(k.rsplit("/", 1)[0] for k in wanted) if wanted is not None else None
         #: with ``track``, the keys of the points each event added a sample to (the caller clears it)
         self.touched: list[str] = []
         self.max_points = max_points
@@ -167,6 +171,8 @@ class ValueRecorder:
                step: int = 1) -> Point | None:
         p = self.points.get(key)
         if p is None:
+            if self.wanted is not None and key not in self.wanted:
+                return None
             if len(self.points) >= self.max_points:
                 self.dropped["points"] += 1
                 return None
@@ -201,6 +207,10 @@ class ValueRecorder:
         if unit is None or addr is None or not isinstance(values, list):
             return
         server, client = flow.resp_addr, flow.orig_addr
+        prefix = f"{server}/unit{unit}/{space}"
+        wanted = self.wanted
+        if self._prefixes is not None and prefix not in self._prefixes:
+            return
         bits = space in ("coil", "discrete")
         for i, v in enumerate(values):
             iv = _int(v)
@@ -208,7 +218,10 @@ class ValueRecorder:
                 self.dropped["values"] += 1
                 continue
             a = addr + i
-            p = self._point(server, "modbus", space, a, f"{server}/unit{unit}/{space}/{a}")
+            key = f"{prefix}/{a}"
+            if wanted is not None and key not in wanted:
+                continue
+            p = self._point(server, "modbus", space, a, key)
             if p is not None:
                 self._sample(p, ev.ts, float(1 if (bits and iv) else iv), write_space is not None, client)
 

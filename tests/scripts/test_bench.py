@@ -76,5 +76,6 @@ def test_end_to_end_tiny(demo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyP
         assert heading in text
     assert "| 3,000 |" in text
     assert "packets/s after start-up" in text
+    assert "| plantwarden, with a process model of " in text  # the demo's varying registers and DB words
     assert "make bench" in text
     assert list(scratch.iterdir()) == []  # the scale captures and databases are deleted
