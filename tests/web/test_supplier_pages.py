@@ -165,3 +165,25 @@ def test_csrf_is_required(app: Any, client_for: Any) -> None:
     r = c.post("/suppliers", data={"name": "X", "csrf_token": csrf_of(c.get("/suppliers").text)},
                follow_redirects=False)
     assert r.status_code == 303 and len(audit(app, "supplier.add")) == 1
+
+
+def test_assessment_with_a_stored_questionnaire(app: Any, client_for: Any) -> None:
+    app.state.store.acting("tester").save_questionnaire(
+        {"name": "short", "title": "Two <i>questions</i>", "questions": [
+            {"id": "q.one", "theme": "access", "text": "Personal accounts?", "weight": 1, "critical": True},
+            {"id": "q.two", "theme": "remote", "text": "Sessions logged?", "weight": 3}]})
+    c = client_for("ot_engineer")
+    post(c, "/suppliers", {"name": "Acme"})
+    page = c.get("/suppliers").text
+    assert '<option value="short">short</option>' in page  # offered beside the default one
+    page = c.get("/suppliers?questionnaire=short").text
+    form = page.split('id="supplier-assess"')[1].split("</form>")[0]
+    assert re.findall(r'<select name="answer:([^"]+)"', form) == ["q.one", "q.two"]
+    assert 'name="questionnaire" value="short"' in form and "Two &lt;i&gt;questions&lt;/i&gt;" in page
+    kind, text = flash(post(c, "/suppliers/assess", {"name": "Acme", "questionnaire": "short",
+                                                     "answer:q.one": "yes", "answer:q.two": "partial"}))
+    assert (kind, text.split(";")[0]) == ("ok", "supplier Acme: score 62/100, risk medium")
+    assert [d["questionnaire"] for _, _, d in audit(app, "supplier.assess")] == ["short"]
+    # an unknown one in the address falls back to the default questionnaire
+    form = c.get("/suppliers?questionnaire=nope").text.split('id="supplier-assess"')[1].split("</form>")[0]
+    assert len(re.findall(r'<select name="answer:', form)) == len(DEFAULT.questions)
