@@ -160,6 +160,8 @@ def _inputs(captures: tuple[str, ...], historian: tuple[Path, ...], mapping: Pat
               show_default=True, help="Model kind (docs/ml.md).")
 @click.option("--points", "keys", metavar="KEYS", default=None,
               help="Only these points (or tags), comma-separated; default: every one that varies.")
+@click.option("--max-points", "max_points", metavar="N", type=click.IntRange(1, 5000), default=200, show_default=True,
+              help="Without --points, model at most N of the varying points (those with the most distinct values).")
 @click.option("--types", "types_file", metavar="FILE", default=None,
               type=click.Path(dir_okay=False, exists=True, path_type=Path),
               help="Corrected point types: YAML point -> {dtype, unit, scale, offset, name} (captures).")
@@ -169,7 +171,7 @@ def _inputs(captures: tuple[str, ...], historian: tuple[Path, ...], mapping: Pat
 @_HISTORIAN
 @_MAPPING
 def train_command(captures: tuple[str, ...], out: Path | None, keep: bool, name: str | None, db: str, step: float,
-                  kind: str, keys: str | None, types_file: Path | None, rules_file: Path | None,
+                  kind: str, keys: str | None, max_points: int, types_file: Path | None, rules_file: Path | None,
                   historian: tuple[Path, ...], mapping: Path | None) -> None:
     """Train a process model on captures (or historian exports) of normal operation, each its own run,
     calibrate it on their last 30 %, and write it; use it with plantwarden analyze --process-model FILE
@@ -184,7 +186,8 @@ def train_command(captures: tuple[str, ...], out: Path | None, keep: bool, name:
         if historian:
             model = train_frames(_historian(historian, mapping), kind=kind, keys=chosen)
         else:
-            model = train(_record(captures), step, kind=kind, keys=chosen, types=_types(types_file))
+            model = train(_record(captures), step, kind=kind, keys=chosen, types=_types(types_file),
+                          max_points=max_points)
     except ValueError as exc:
         raise click.ClickException(safe(str(exc))) from None
     if rules_file is not None:
@@ -211,6 +214,8 @@ def train_command(captures: tuple[str, ...], out: Path | None, keep: bool, name:
         where.append(f"process model {kept['id']} ({safe(kept['name'])}, active) of the store")
     click.echo(f"model {' and '.join(where)}: {kind}, {len(model.points)} points, {model.info['rows']} rows of "
                f"{model.step:g} s from {model.info['runs']} runs, threshold {model.detector.threshold:.4g}")
+    if model.info.get("points_left_out"):
+        click.echo(f"  ({model.info['points_left_out']} more varying points left out: --max-points, --points)")
     for k in model.points:
         click.echo(f"  {safe(k)} ({model.types[k].dtype})")
     for r in model.rules.rules if model.rules is not None else ():

@@ -133,10 +133,12 @@ def varying(points: Mapping[str, Point], min_samples: int = 10) -> list[str]:
 
 def train(runs: Mapping[str, Point] | Sequence[Mapping[str, Point]], step: float, kind: str = "ensemble",
           keys: Sequence[str] | None = None, types: Mapping[str, PointType] | None = None, fit_share: float = 0.7,
-          quantile: float = 0.995, margin: float = 1.2, **params: Any) -> ProcessModel:
+          quantile: float = 0.995, margin: float = 1.2, max_points: int = 200, **params: Any) -> ProcessModel:
     """A calibrated process model (see the module's doc). ``runs`` is the points of one capture or a list
     of them, one per capture of normal operation: each is put on its own grid (no row spans two), fitted
-    on its first ``fit_share`` and calibrated on the rest."""
+    on its first ``fit_share`` and calibrated on the rest. Without ``keys``, the points that vary, at most
+    ``max_points`` of them (those with the most distinct values; the rest is counted in
+    ``info["points_left_out"]``)."""
     if kind not in KINDS:
         raise ValueError(f"unknown model kind {kind!r}; known: {', '.join(KINDS)}")
     many: list[Mapping[str, Point]] = [runs] if isinstance(runs, Mapping) else list(runs)
@@ -151,6 +153,11 @@ def train(runs: Mapping[str, Point] | Sequence[Mapping[str, Point]], step: float
                                                   if not guesses[k].dtype.endswith(":low")]
     if not chosen:
         raise ValueError("no process value varies enough to be modelled")
+    left_out = 0
+    if keys is None and len(chosen) > max_points:  # the most varied points (training grows as d³)
+        ranked = sorted(chosen, key=lambda k: (-len(set(merged[k].samples_v)), -len(merged[k].samples_v), k))
+        left_out = len(chosen) - max_points
+        chosen = sorted(ranked[:max_points])
     missing = [k for k in chosen if k not in merged]
     if missing:
         raise ValueError(f"no such point: {missing[0]}")
@@ -177,7 +184,7 @@ def train(runs: Mapping[str, Point] | Sequence[Mapping[str, Point]], step: float
     det.fit(np.concatenate(fits), list(chosen))
     det.calibrate(cals, quantile=quantile, margin=margin)
     info = {"kind": kind, "rows": rows, "fit_rows": sum(len(x) for x in fits), "runs": len(fits),
-            "first_ts": first, "last_ts": last}
+            "first_ts": first, "last_ts": last, "points_left_out": left_out}
     return ProcessModel(det, tuple(chosen), all_types, float(step), info)
 
 

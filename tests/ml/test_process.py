@@ -277,3 +277,14 @@ def test_watch_takes_a_process_model_and_refuses_a_bad_one(trained: tuple[Path, 
         engine, _note = _engine(store, [ProcessAnomaly], model)
     det = engine.detections[0]
     assert isinstance(det, ProcessAnomaly) and det.model is model and det.scorer is not None
+
+
+def test_max_points_keeps_the_most_varied(trained: tuple[Path, Path], tmp_path: Path) -> None:
+    d, _ = trained
+    out = tmp_path / "two.npz"
+    r = CliRunner().invoke(main, ["ml", "train", str(d / "normal0.pcap"), str(d / "normal1.pcap"), "--model", str(out),
+                                  "--max-points", "2", "--kind", "pca"])
+    assert r.exit_code == 0, r.output
+    assert "(1 more varying points left out" in r.output
+    m = load(out)
+    assert m.points == (LEVEL, SETPOINT) and m.info["points_left_out"] == 1  # the pump has 2 values, the set-point 3
