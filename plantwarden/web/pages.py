@@ -48,6 +48,7 @@ NAV = (("/", "Overview", "dashboards.read"), ("/assets", "Assets", "dashboards.r
        ("/map", "Network map", "dashboards.read"), ("/alerts", "Alerts", "dashboards.read"),
        ("/captures", "Captures", "dashboards.read"), ("/vulns", "Vulnerabilities", "dashboards.read"),
        ("/sboms", "SBOMs", "dashboards.read"), ("/suppliers", "Suppliers", "dashboards.read"), ("/baselines", "Baselines", "dashboards.read"),
+       ("/process", "Process models", "dashboards.read"),
        ("/audit", "Audit log", "audit.read"), ("/settings", "Settings", "dashboards.read"))
 
 
@@ -655,6 +656,81 @@ def sbom_upload(request: Request, file: UploadFile, user: Annotated[WebUser, Dep
         line += (f"; matched {m.advisories} OSV records: {len(m.new)} new findings"
                  + (f", {len(m.decided_by_vex)} decided by stored VEX" if m.decided_by_vex else ""))
     return back(request, user, "/sboms", ok=line)
+
+
+# -- process models -------------------------------------------------------------------------------
+
+MAX_MODEL_UPLOAD = 64 * 1024 ** 2
+
+
+@router.get("/process")
+def process_models(request: Request, user: Read) -> Response:
+    from plantwarden.store import process as stored
+
+    store = request.app.state.store
+    models = stored.list_models(store)
+    active = None
+    if any(m["active"] for m in models):
+        try:
+            model = stored.active_model(store)
+        except ValueError:
+            model = None
+        if model is not None:
+            active = {"points": list(model.points), "types": model.types,
+                      "rules": [r.describe() for r in model.rules.rules] if model.rules is not None else []}
+    return render(request, "process.html", user, models=models, active=active,
+                  limit_mib=MAX_MODEL_UPLOAD // 1024 ** 2)
+
+
+@router.post("/process")
+def process_upload(request: Request, file: UploadFile, user: Annotated[WebUser, Depends(need("baselines.edit"))],
+                   name: Annotated[str, Form(max_length=200)] = "", activate: Annotated[str, Form(max_length=8)] = ""
+                   ) -> Response:
+    from plantwarden.store.process import add_model
+
+    fname = (file.filename or "model.npz").replace("\\", "/").rsplit("/", 1)[-1][:200] or "model.npz"
+    try:
+        data = _read_limited(file.file, MAX_MODEL_UPLOAD)
+        m = add_model(_store(request, user), data, name.strip() or fname, activate=bool(activate))
+    except InvalidInput as exc:
+        return back(request, user, "/process", err=f"{fname[:100]}: {str(exc)[:500]}")
+    state = "the active one" if m["active"] else "kept, not active"
+    return back(request, user, "/process", ok=f"process model {m['id']} ({m['kind']}, {len(m['points'])} points): "
+                f"{state}")
+
+
+@router.post("/process/deactivate")
+def process_deactivate(request: Request, user: Annotated[WebUser, Depends(need("baselines.edit"))]) -> Response:
+    from plantwarden.store.process import deactivate
+
+    deactivate(_store(request, user))
+    return back(request, user, "/process", ok="no process model is active")
+
+
+@router.post("/process/{model_id}/activate")
+def process_activate(request: Request, model_id: int,
+                     user: Annotated[WebUser, Depends(need("baselines.edit"))]) -> Response:
+    from plantwarden.core.errors import NotFound
+    from plantwarden.store.process import activate
+
+    try:
+        activate(_store(request, user), model_id)
+    except NotFound as exc:
+        return back(request, user, "/process", err=str(exc))
+    return back(request, user, "/process", ok=f"process model {model_id} is the active one")
+
+
+@router.post("/process/{model_id}/remove")
+def process_remove(request: Request, model_id: int,
+                   user: Annotated[WebUser, Depends(need("baselines.edit"))]) -> Response:
+    from plantwarden.core.errors import NotFound
+    from plantwarden.store.process import remove
+
+    try:
+        remove(_store(request, user), model_id)
+    except NotFound as exc:
+        return back(request, user, "/process", err=str(exc))
+    return back(request, user, "/process", ok=f"process model {model_id} removed")
 
 
 # -- baselines and change windows -----------------------------------------------------------------

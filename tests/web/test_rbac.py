@@ -15,7 +15,7 @@ from plantwarden.web.security import Need
 PUBLIC = {("GET", "/login"), ("POST", "/login")}
 #: path parameters: values that exist in the demo database or harmlessly do not
 PARAMS = {"asset_id": "1", "alert_id": "1", "job_id": "999999", "window_id": "999999", "token_id": "999999", "finding_id": "999999", "sbom_id": "999999",
-          "clause_id": "999999", "username": "no-such-user"}
+          "clause_id": "999999", "model_id": "999999", "username": "no-such-user"}
 
 
 def _permission(route: APIRoute) -> tuple[bool, str | None]:
