@@ -80,8 +80,7 @@ def test_viewers_see_but_cannot_change(client_for: Any, model_file: bytes) -> No
     assert r.status_code == 403
 
 
-def test_csrf_is_required(client_for: Any, model_file: bytes, app: Any) -> None:
-
+def test_csrf_is_required(client_for: Any, model_file: bytes) -> None:
     c = client_for("ot_engineer")
     _upload(c, model_file, "tank")
     del c.headers["X-CSRF-Token"]
