@@ -69,7 +69,10 @@ def tcpdump(path: Path, bpf: str) -> Iterator[Path]:
     """Capture loopback traffic matching ``bpf`` into ``path`` while the block runs."""
     need_root()
     exe = need_tool("tcpdump")
-    with running_capture([exe, "-i", "lo", "--immediate-mode", "-U", "-n", "-s", "0", "-w", str(path), bpf], path):
+    # a 64 MiB kernel buffer: with the suite's two workers loading the machine, the default 2 MiB could
+    # overflow and lose packets (a lost segment then shows as a weird)
+    with running_capture([exe, "-i", "lo", "--immediate-mode", "-U", "-B", "65536", "-n", "-s", "0", "-w", str(path),
+                          bpf], path):
         yield path
 
 

@@ -101,7 +101,8 @@ def _records(path: Path) -> list[dict[str, Any]]:
 
 def test_tls12_handshake_and_certificate(tls_capture: tuple[Path, int]) -> None:
     recs = _records(tls_capture[0])
-    assert not [r for r in recs if r["event"] == "weird"]
+    weirds = [(r["frame"], r.get("name"), r.get("detail")) for r in recs if r["event"] == "weird"]
+    assert not weirds, weirds
     hellos = [r for r in recs if r["event"] == "tls_client_hello"]
     assert len(hellos) == 2 and all(h["sni"] == SNI and h["alpn"] == ["http/1.1"] for h in hellos)
     servers = [r for r in recs if r["event"] == "tls_server_hello"]
