@@ -108,7 +108,8 @@ def train_model(python: str, capture: Path, tmp: Path) -> tuple[Path, int]:
     model = tmp / "process-model.npz"
     out = tmp / "train.out"
     run_child([python, "-c", CLI, "ml", "train", str(capture), "--model", str(model)], out, cwd=ROOT)
-    points = sum(1 for line in out.read_text().splitlines() if line.startswith("  ") and "rule:" not in line)
+    points = sum(1 for line in out.read_text().splitlines()
+                 if line.startswith("  ") and not line.startswith(("  (", "  rule:")))
     return model, points
 
 
