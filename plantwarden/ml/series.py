@@ -239,7 +239,7 @@ class ValueRecorder:
             tsize, area, hexv = it.get("transport_size"), it.get("area"), it.get("value")
             byte_addr = _int(it.get("byte_address"))
             if not isinstance(tsize, str) or tsize not in _S7_SIZES or not isinstance(hexv, str) \
-                    or byte_addr is None or area not in _S7_AREAS:
+                    or byte_addr is None or not isinstance(area, str) or area not in _S7_AREAS:
                 continue
             try:
                 raw = bytes.fromhex(hexv)
@@ -273,7 +273,8 @@ class ValueRecorder:
     def _iec104(self, flow: Flow, ev: Event) -> None:
         f = ev.fields
         tname, objects, ca = f.get("type_name"), f.get("objects"), _int(f.get("common_address"))
-        if tname not in _IEC104_VALUES or not isinstance(objects, list) or ca is None or f.get("negative"):
+        if not isinstance(tname, str) or tname not in _IEC104_VALUES or not isinstance(objects, list) or ca is None \
+                or f.get("negative"):
             return
         command = str(tname).startswith("C_")
         if command and f.get("cause") != 6:  # only activations write; confirmations echo them
