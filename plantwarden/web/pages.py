@@ -707,30 +707,27 @@ def process_deactivate(request: Request, user: Annotated[WebUser, Depends(need("
     return back(request, user, "/process", ok="no process model is active")
 
 
+def _process_by_id(request: Request, user: WebUser, model_id: int, action: str, done: str) -> Response:
+    from plantwarden.core.errors import NotFound
+    from plantwarden.store import process as stored
+
+    try:
+        getattr(stored, action)(_store(request, user), model_id)
+    except NotFound as exc:
+        return back(request, user, "/process", err=str(exc))
+    return back(request, user, "/process", ok=f"process model {model_id} {done}")
+
+
 @router.post("/process/{model_id}/activate")
 def process_activate(request: Request, model_id: int,
                      user: Annotated[WebUser, Depends(need("baselines.edit"))]) -> Response:
-    from plantwarden.core.errors import NotFound
-    from plantwarden.store.process import activate
-
-    try:
-        activate(_store(request, user), model_id)
-    except NotFound as exc:
-        return back(request, user, "/process", err=str(exc))
-    return back(request, user, "/process", ok=f"process model {model_id} is the active one")
+    return _process_by_id(request, user, model_id, "activate", "is the active one")
 
 
 @router.post("/process/{model_id}/remove")
 def process_remove(request: Request, model_id: int,
                    user: Annotated[WebUser, Depends(need("baselines.edit"))]) -> Response:
-    from plantwarden.core.errors import NotFound
-    from plantwarden.store.process import remove
-
-    try:
-        remove(_store(request, user), model_id)
-    except NotFound as exc:
-        return back(request, user, "/process", err=str(exc))
-    return back(request, user, "/process", ok=f"process model {model_id} removed")
+    return _process_by_id(request, user, model_id, "remove", "removed")
 
 
 # -- baselines and change windows -----------------------------------------------------------------
