@@ -364,17 +364,12 @@ def _demo_process_model(data_dir: Path) -> Path:
     beside the capture), so that process.anomaly judges the demo capture's process values."""
     from plantwarden.demo import generate_history_captures
     from plantwarden.ml.process import train
-    from plantwarden.ml.series import ValueRecorder
-    from plantwarden.sensor.pipeline import Sensor
+    from plantwarden.ml.series import record
 
     out = data_dir / "process-model.npz"
     if out.is_file():
         return out
-    runs = []
-    for path in generate_history_captures(data_dir / "history"):
-        rec = ValueRecorder()
-        Sensor(sinks=[rec]).process_file(path)
-        runs.append(rec.points)
+    runs = [record(path) for path in generate_history_captures(data_dir / "history")]
     model = train(runs, 1.0)
     model.save(out)
     click.echo(f"process model: {len(model.points)} process values learned from {len(runs)} days of normal "

@@ -16,19 +16,16 @@ from plantwarden.cli.render import fmt_ts_short, safe, table
 
 def _record(captures: tuple[str, ...]) -> list[dict[str, Point]]:
     from plantwarden.core.errors import NotACaptureError
-    from plantwarden.ml.series import ValueRecorder
-    from plantwarden.sensor.pipeline import Sensor
+    from plantwarden.ml.series import record
 
     runs = []
     for path in captures:
-        rec = ValueRecorder()
         try:
-            Sensor(sinks=[rec]).process_file(path)
+            runs.append(record(path))
         except NotACaptureError as exc:
             raise click.ClickException(f"{safe(path)}: {exc}") from None
         except OSError as exc:
             raise click.ClickException(f"cannot read {safe(path)}: {exc.strerror or exc}") from None
-        runs.append(rec.points)
     return runs
 
 

@@ -26,9 +26,8 @@ from plantwarden.core.alerts import HIGH
 from plantwarden.core.events import Event
 from plantwarden.core.flow import Flow
 from plantwarden.detections.base import Detection, Finding, Option
-from plantwarden.ml.series import _MODBUS_READS, _MODBUS_WRITES, VALUE_EVENTS, ValueRecorder
+from plantwarden.ml.series import VALUE_EVENTS, ValueRecorder
 
-_S7 = ("s7comm_read_var_response", "s7comm_write_var_request")
 #: rows kept before a run (drawn before the anomaly window) and rows of a run at most
 BEFORE = 120
 MAX_RUN = 3600
@@ -47,7 +46,7 @@ class ProcessAnomaly(Detection):
     technique = "T0831"
     severity = HIGH
     summary = "Process values read and written on the wire leave the behaviour a trained process model learned."
-    events = frozenset({*_MODBUS_READS, *_MODBUS_WRITES, *_S7, *VALUE_EVENTS})
+    events = VALUE_EVENTS
     wants_flow_end = True
     options = {
         "top": Option(3, "points named in an alert, largest contribution first"),
@@ -64,7 +63,7 @@ class ProcessAnomaly(Detection):
             from plantwarden.ml.models import OnlineScorer
             from plantwarden.ml.process import RowBuilder
             self.builder = RowBuilder(self.model)
-            wanted = frozenset(self.builder.index) | frozenset(self.builder.pair_of)
+            wanted = frozenset(self.builder.index) | self.builder.pair_of
             self.scorer = OnlineScorer(self.model.detector, top=self.top)
         # only the model's points are followed, the last value of each
         self.recorder = ValueRecorder(max_points=100_000, max_samples=2, track=True, wanted=wanted)
@@ -146,7 +145,7 @@ class ProcessAnomaly(Detection):
                 tags = list(rule.tags)
                 server = tags[0].split("/", 1)[0] if "/" in tags[0] else None
                 writers = [w for t in tags if (q := self.recorder.points.get(t)) is not None and (w := q.last_writer)]
-                idx = {p: i for i, p in enumerate(self.model.points)}
+                idx = self.builder.index
                 out.append(Finding(
                     key=f"rule {k} from {ts:.0f}",
                     title=f"consistency rule broken on {server or 'the plant'}: {rule.describe()}",
@@ -163,7 +162,7 @@ class ProcessAnomaly(Detection):
 
     def _series(self, rows: list[tuple[float, Any, float, Any]], top: list[tuple[str, float]]) -> dict[str, Any]:
         keep = _thin(len(rows), CHART_POINTS)
-        idx = {k: i for i, k in enumerate(self.model.points)}
+        idx = self.builder.index
         thr = float(self.model.detector.threshold)
         run = self.run
         return {

@@ -30,7 +30,7 @@ from plantwarden.ml.models import (
     PCADetector,
 )
 from plantwarden.ml.rules import RuleSet, rule_from_dict
-from plantwarden.ml.series import PAIRED, Frame, Point, PointType, _decode, frame, guess_types
+from plantwarden.ml.series import PAIRED, Frame, Point, PointType, _decode, frame, guess_types, low_word_key
 
 KINDS: dict[str, type[Detector]] = {"ensemble": EnsembleDetector, "pca": PCADetector, "forecast": ForecastDetector,
                                     "mset": MSETDetector, "iforest": IsolationForestDetector}
@@ -272,14 +272,10 @@ class RowBuilder:
         self.model = model
         self.keys = model.points
         self.index = {k: i for i, k in enumerate(self.keys)}
-        self.pair_of: dict[str, str] = {}
-        for k in self.keys:
-            t = model.types.get(k)
-            if t is not None and t.dtype in PAIRED:
-                base, _, addr = k.rpartition("/")
-                step = 2 if "/w/" in k else 1
-                if addr.isdigit():
-                    self.pair_of[f"{base}/{int(addr) + step}"] = k
+        #: point -> the point holding its second word, for the 32-bit types
+        self.low = {k: low for k in self.keys if model.types.get(k, PointType()).dtype in PAIRED
+                    and (low := low_word_key(k)) is not None}
+        self.pair_of = set(self.low.values())
         self.last: dict[str, float] = {}
         self.next_ts: float | None = None
         self.max_rows = max_rows
@@ -301,9 +297,7 @@ class RowBuilder:
             t = self.model.types.get(k, PointType())
             lo = None
             if t.dtype in PAIRED:
-                base, _, addr = k.rpartition("/")
-                nk = f"{base}/{int(addr) + (2 if '/w/' in k else 1)}" if addr.isdigit() else ""
-                lv = self.last.get(nk)
+                lv = self.last.get(self.low.get(k, ""))
                 if lv is None:
                     return None
                 lo = np.array([lv])

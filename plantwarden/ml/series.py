@@ -35,6 +35,7 @@ through its type and scaled (``scale``, ``offset``) into engineering units.
 from __future__ import annotations
 
 import math
+import os
 import struct
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -323,6 +324,15 @@ class ValueRecorder:
                     self._sample(p, ev.ts, float(value), request, client)
 
 
+def record(path: str | os.PathLike[str]) -> dict[str, Point]:
+    """The process values of one capture file (a ``ValueRecorder`` behind the sensor)."""
+    from plantwarden.sensor.pipeline import Sensor
+
+    rec = ValueRecorder()
+    Sensor(sinks=[rec]).process_file(path)
+    return rec.points
+
+
 def _s7_values(tsize: str, raw: bytes) -> Iterable[tuple[int, float]]:
     """(byte offset, value) of each element of an S7 data item."""
     if tsize == "bit":
@@ -454,6 +464,15 @@ def _decode(dtype: str, hi: npt.NDArray[np.float64], lo: npt.NDArray[np.float64]
     return np.where(ok, out, np.nan)
 
 
+def low_word_key(key: str) -> str | None:
+    """The point holding the second word of a 32-bit value that starts at ``key``: the next register
+    (Modbus) or the next 16-bit word (S7 ``.../w/<byte>``, two bytes on); None for a key without an address."""
+    base, _, addr = key.rpartition("/")
+    if not addr.isdigit():
+        return None
+    return f"{base}/{int(addr) + (2 if base.endswith('/w') else 1)}"
+
+
 def _last_on_grid(ts: npt.NDArray[np.float64], v: npt.NDArray[np.float64],
                   grid: npt.NDArray[np.float64]) -> npt.NDArray[np.float64]:
     idx = np.searchsorted(ts, grid, side="right") - 1
@@ -492,9 +511,8 @@ def frame(points: Mapping[str, Point], step: float, types: Mapping[str, PointTyp
         hi = _last_on_grid(ts, v, grid)
         lo = None
         if t.dtype in PAIRED:
-            p = points[k]
-            nk = f"{k.rsplit('/', 1)[0]}/{p.address + p.step}"
-            if nk in points:
+            nk = low_word_key(k)
+            if nk is not None and nk in points:
                 lo = _last_on_grid(*points[nk].arrays(), grid)
         cols.append(_decode(t.dtype, hi, lo) * t.scale + t.offset)
         units.append(t.unit)

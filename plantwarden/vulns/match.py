@@ -27,6 +27,7 @@ from typing import Final
 from plantwarden.vulns.csaf import AFFECTED_KEYS, Advisory, Product, Remediation
 from plantwarden.vulns.decide import Decision, decide
 from plantwarden.vulns.names import (
+    PARENTHESES,
     ModelPattern,
     family_sources,
     model_pattern,
@@ -194,7 +195,7 @@ def _title_model(adv: Advisory, p: Product) -> str | None:
 def _name_parts(adv: Advisory, p: Product, vendor: str) -> tuple[frozenset[str], frozenset[str], bool]:
     """(required tokens, alternatives, whether the name has an upper-case code such as "CJ")."""
     raw = p.product or p.name
-    text = _PAREN.sub(" ", raw)  # "(incl. SIPLUS variants)" is a remark
+    text = PARENTHESES.sub(" ", raw)  # "(incl. SIPLUS variants)" is a remark
     series = "series" in text.lower()
     extra = _title_model(adv, p)
     if extra:
@@ -222,7 +223,6 @@ def _distinctive(tokens: Iterable[str], codes: bool = False) -> bool:
     return codes or any(any(c.isdigit() for c in t) or (len(t) >= 4 and t not in _COMMON) for t in tokens)
 
 
-_PAREN: Final = re.compile(r"\([^)]*\)")
 _ORDER_NUMBER = re.compile(r"^(?=.*\d)(?=.*[A-Z])[0-9A-Z][0-9A-Z*?]*(?:[- ][0-9A-Z*?]+)+$")
 _SLASH_LIST: Final = re.compile(r"\b([A-Z]{1,3})(\d{2,3}(?:/\d{2,3})+)(?:\(([A-Z]{1,3})\))?([A-Z]{1,6})\b")
 _BOXES: Final = re.compile(r"\b[A-Z0-9]+(?:-[A-Z0-9]+)*(?:\s?[\u25a1\u25a0\u2610])+")

@@ -48,7 +48,8 @@ ALIASES: Final[dict[str, str]] = {
     "inductive automation": "inductive automation", "unitronics": "unitronics", "weintek": "weintek",
     "westermo": "westermo", "panasonic": "panasonic", "softing": "softing", "ovarro": "ovarro",
 }
-_PAREN = re.compile(r"\([^)]*\)")
+#: a bracketed remark in a name: "(incl. SIPLUS variants)"
+PARENTHESES = re.compile(r"\([^)]*\)")
 _NON_WORD = re.compile(r"[^a-z0-9&]+")
 
 
@@ -60,7 +61,7 @@ def fold(text: str) -> str:
 
 def vendor_key(name: str) -> str:
     """The comparable key of a vendor name ("" for none)."""
-    base = fold(_PAREN.sub(" ", name))
+    base = fold(PARENTHESES.sub(" ", name))
     if base in ALIASES:
         return ALIASES[base]
     words = [w for w in base.split() if w not in _LEGAL]
@@ -79,7 +80,7 @@ def vendor_keys(text: str) -> set[str]:
     for part in re.split(r"\s*(?:,|\||/|;)\s*", text):
         if not part.strip():
             continue
-        words = " ".join(w for w in fold(_PAREN.sub(" ", part)).split() if w not in _LEGAL)
+        words = " ".join(w for w in fold(PARENTHESES.sub(" ", part)).split() if w not in _LEGAL)
         subs = [k for k in (vendor_key(x) for x in re.split(r"\s+and\s+", part)) if k]  # "LLC" keys as ""
         if len(subs) > 1 and all(k in known for k in subs):  # "General Electric (GE) and Emerson"
             keys.update(subs)
