@@ -83,6 +83,9 @@ _DNP3_KINDS: Final = {1: "binary_input", 2: "binary_input", 3: "double_bit_input
                       42: "analog_output"}
 _DNP3_EVENTS: Final = frozenset({"dnp3_response", "dnp3_unsolicited_response", "dnp3_operate_request",
                                  "dnp3_direct_operate_request", "dnp3_direct_operate_no_ack_request"})
+#: the field with the first address, where it is not ``address`` (FC 23 reads and writes two ranges)
+_ADDRESS_FIELD: Final = {"modbus_read_write_multiple_registers_request": "write_address",
+                         "modbus_read_write_multiple_registers_response": "read_address"}
 #: every event name the recorder takes values from
 VALUE_EVENTS: Final = frozenset({*_MODBUS_READS, *_MODBUS_WRITES, "s7comm_read_var_response",
                                  "s7comm_write_var_request", *_DNP3_EVENTS,
@@ -201,9 +204,7 @@ class ValueRecorder:
         if space is None or f.get("exception_code") is not None:
             return
         unit = _int(f.get("unit_id"))
-        field_name = {"modbus_read_write_multiple_registers_request": "write_address",
-                      "modbus_read_write_multiple_registers_response": "read_address"}.get(ev.name, "address")
-        addr = _int(f.get(field_name))
+        addr = _int(f.get(_ADDRESS_FIELD.get(ev.name, "address")))
         values = f.get("values")
         if unit is None or addr is None or not isinstance(values, list):
             return
